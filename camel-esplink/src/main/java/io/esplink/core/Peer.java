@@ -1,0 +1,410 @@
+package io.esplink.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.util.concurrent.EventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state of one peer that outlives its connections: its send counter (L8), its duplicate window (L10-L11) and
+ * the messages on their way to it (L19-L22). Used on both sides of the link: by the gateway for each node
+ * ({@link Session}) and by the node client for the gateway.
+ * <p>
+ * All state is guarded by the instance's monitor. Messages are written only from the event loop of the current
+ * channel (by {@link #pump()}), so they leave in queue order. Listeners are told on {@code notifier}, never on an
+ * event loop and never under the lock.
+ */
+public class Peer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Peer.class);
+
+    protected final String id;
+    protected final long timeoutMs;
+    private final EventExecutor notifier;
+    private final MessageIds ids = new MessageIds();
+    private final DuplicateWindow window = new DuplicateWindow();
+
+    private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
+    /** By message ID: every message written and not yet ACKed (qos or not, for flow control L21-L22). */
+    private final Outgoing[] unacked = new Outgoing[256];
+    /** The same, in the order they were first written. */
+    private final ArrayDeque<Outgoing> inFlight = new ArrayDeque<>();
+    private final Runnable pumpTask = this::pump;
+
+    private Channel channel;
+    private boolean writable;
+    private boolean closed;
+    private int connectCount;
+
+    final LongAdder messagesIn = new LongAdder();
+    final LongAdder duplicatesIn = new LongAdder();
+    final LongAdder messagesOut = new LongAdder();
+    final LongAdder retransmissions = new LongAdder();
+    final LongAdder protocolErrors = new LongAdder();
+
+    protected Peer(String id, long timeoutMs, EventExecutor notifier) {
+        this.id = Protocol.checkClientId(id);
+        this.timeoutMs = timeoutMs;
+        this.notifier = notifier;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The executor on which this peer's listeners are told of messages, events and send results. */
+    public EventExecutor notifier() {
+        return notifier;
+    }
+
+    /** True while a connection is attached (the link may still be in its L14/L15 hold). */
+    public synchronized boolean isConnected() {
+        return channel != null;
+    }
+
+    /** The current connection, or null while the peer is down. */
+    public synchronized Channel channel() {
+        return channel;
+    }
+
+    /** How many connections have been attached so far. */
+    public synchronized int connectCount() {
+        return connectCount;
+    }
+
+    /** Messages waiting to be written plus messages written and not yet acknowledged. */
+    public synchronized int pendingCount() {
+        return queue.size() + inFlight.size();
+    }
+
+    public long messagesIn() {
+        return messagesIn.sum();
+    }
+
+    public long duplicatesIn() {
+        return duplicatesIn.sum();
+    }
+
+    public long messagesOut() {
+        return messagesOut.sum();
+    }
+
+    public long retransmissions() {
+        return retransmissions.sum();
+    }
+
+    public long protocolErrors() {
+        return protocolErrors.sum();
+    }
+
+    // ---- connections ----
+
+    /** A new connection carries this peer (L16). Nothing but KAs and ACKs is written until {@link #releaseHold}. */
+    protected synchronized int attach(Channel ch) {
+        channel = ch;
+        writable = false;
+        return ++connectCount;
+    }
+
+    /** Lets messages flow on {@code ch} (L14 on the node side, L15 on the gateway side). */
+    protected void releaseHold(Channel ch) {
+        synchronized (this) {
+            if (channel != ch || writable) {
+                return;
+            }
+            writable = true;
+        }
+        requestPump();
+    }
+
+    /**
+     * The connection {@code ch} is gone (L13). Messages in flight with qos wait to be resent once the link is up
+     * again (L20); those without qos are forgotten (L19).
+     *
+     * @return true if {@code ch} was this peer's current connection
+     */
+    protected synchronized boolean detach(Channel ch) {
+        if (channel != ch) {
+            return false;
+        }
+        channel = null;
+        writable = false;
+        for (Iterator<Outgoing> it = inFlight.iterator(); it.hasNext();) {
+            Outgoing o = it.next();
+            if (o.ackTimer != null) {
+                o.ackTimer.cancel(false);
+                o.ackTimer = null;
+            }
+            if (o.qos) {
+                o.resend = true;
+            } else {
+                unacked[o.mid] = null;
+                it.remove();
+            }
+        }
+        return true;
+    }
+
+    // ---- receiving ----
+
+    /** L10 for a message just read. */
+    protected synchronized boolean acceptInbound(int mid) {
+        boolean fresh = window.accept(mid);
+        if (fresh) {
+            messagesIn.increment();
+        } else {
+            duplicatesIn.increment();
+        }
+        return fresh;
+    }
+
+    /** True if {@code mid} is in the window (an ID 0 never is: it always means a restart). */
+    protected synchronized boolean seen(int mid) {
+        return mid != 0 && window.contains(mid);
+    }
+
+    /** Marks {@code mid} as seen after it was processed (ack mode "processed"). */
+    protected synchronized void markSeen(int mid) {
+        window.mark(mid);
+        messagesIn.increment();
+    }
+
+    /** ID 0 arrived (ack mode "processed"): the peer restarted (L10). */
+    protected synchronized void clearWindow() {
+        window.clear();
+    }
+
+    /** An ACK arrived for {@code mid}. Unknown IDs (late, or of a timed out message) are ignored. */
+    protected void onAck(int mid) {
+        Outgoing o;
+        synchronized (this) {
+            o = unacked[mid];
+            if (o == null) {
+                return;
+            }
+            unacked[mid] = null;
+            inFlight.remove(o);
+            o.cancelTimers();
+            if (o.done) {
+                o = null; // a message without qos: told already when written
+            } else {
+                o.done = true;
+            }
+        }
+        if (o != null) {
+            notify(o, null);
+        }
+        requestPump();
+    }
+
+    // ---- sending ----
+
+    /**
+     * Queues a message (L19-L21). {@code listener} is told on {@link #notifier()} when it was ACKed (qos) or written
+     * (no qos), or why it failed. {@code sendTimeoutMs} (0 for none) bounds the whole wait.
+     */
+    public void send(String payload, boolean qos, boolean wait, long sendTimeoutMs, SendListener listener) {
+        Protocol.checkPayload(payload);
+        Outgoing o = new Outgoing(payload, qos, wait && qos, listener);
+        synchronized (this) {
+            if (closed) {
+                throw new EspLinkException("The link to '" + id + "' is closed");
+            }
+            queue.add(o);
+            if (sendTimeoutMs > 0) {
+                o.deadline = notifier.schedule(() -> expire(o, sendTimeoutMs), sendTimeoutMs, TimeUnit.MILLISECONDS);
+            }
+        }
+        requestPump();
+    }
+
+    private void expire(Outgoing o, long sendTimeoutMs) {
+        String state;
+        synchronized (this) {
+            if (o.done) {
+                return;
+            }
+            o.done = true;
+            o.deadline = null;
+            if (o.mid < 0) {
+                queue.remove(o);
+            } else {
+                if (unacked[o.mid] == o) {
+                    unacked[o.mid] = null;
+                }
+                inFlight.remove(o);
+            }
+            o.cancelTimers();
+            state = describe();
+        }
+        notify(o, new SendTimeoutException(id, sendTimeoutMs, o.mid >= 0, state));
+        requestPump();
+    }
+
+    /** A short description of the link state, for error messages. */
+    protected synchronized String describe() {
+        if (channel == null) {
+            return "node not connected";
+        }
+        if (!writable) {
+            return "node connected, waiting for it to become ready";
+        }
+        return "node connected, " + inFlight.size() + " message(s) awaiting ACK, " + queue.size() + " queued";
+    }
+
+    /** Fails every queued and in-flight message: the peer is going away for good. */
+    protected void closeOutbox(String reason) {
+        List<Outgoing> failed = new ArrayList<>();
+        synchronized (this) {
+            closed = true;
+            for (Outgoing o : inFlight) {
+                unacked[o.mid] = null;
+                o.cancelTimers();
+                if (!o.done) {
+                    o.done = true;
+                    failed.add(o);
+                }
+            }
+            inFlight.clear();
+            for (Outgoing o : queue) {
+                o.cancelTimers();
+                o.done = true;
+                failed.add(o);
+            }
+            queue.clear();
+        }
+        for (Outgoing o : failed) {
+            notify(o, new EspLinkException("Message to '" + id + "' not delivered: " + reason));
+        }
+    }
+
+    protected final void requestPump() {
+        Channel ch;
+        synchronized (this) {
+            ch = channel;
+            if (ch == null || !writable) {
+                return;
+            }
+        }
+        if (ch.eventLoop().inEventLoop()) {
+            pump();
+        } else {
+            ch.eventLoop().execute(pumpTask);
+        }
+    }
+
+    /** Writes what may be written now; runs on the current channel's event loop only. */
+    private void pump() {
+        boolean wrote = false;
+        synchronized (this) {
+            Channel ch = channel;
+            if (ch == null || !writable || !ch.eventLoop().inEventLoop()) {
+                if (ch != null && writable) {
+                    ch.eventLoop().execute(pumpTask);
+                }
+                return;
+            }
+            // L20: first what an outage interrupted, in the order it was first sent
+            for (Outgoing o : inFlight) {
+                if (o.resend) {
+                    o.resend = false;
+                    write(ch, o);
+                    wrote = true;
+                }
+            }
+            // L21: a qos message with wait leaves only when nothing is unacknowledged
+            while (!queue.isEmpty()) {
+                Outgoing head = queue.peek();
+                if (head.wait ? !inFlight.isEmpty() : unacked[ids.peek()] != null) {
+                    break;
+                }
+                queue.poll();
+                head.mid = ids.next();
+                unacked[head.mid] = head;
+                inFlight.add(head);
+                write(ch, head);
+                wrote = true;
+            }
+            if (wrote) {
+                ch.flush();
+            }
+        }
+    }
+
+    private void write(Channel ch, Outgoing o) {
+        if (o.sends++ > 0) {
+            retransmissions.increment();
+            LOG.debug("Resending message {} to '{}'", Protocol.hex(o.mid), id);
+        } else {
+            messagesOut.increment();
+        }
+        if (o.qos) {
+            ch.write(Protocol.message(ch.alloc(), o.mid, o.payload), ch.voidPromise());
+        } else {
+            ch.write(Protocol.message(ch.alloc(), o.mid, o.payload)).addListener((ChannelFutureListener) f -> {
+                boolean tell;
+                synchronized (this) {
+                    tell = !o.done;
+                    o.done = true;
+                    if (tell && o.deadline != null) {
+                        o.deadline.cancel(false);
+                        o.deadline = null;
+                    }
+                }
+                if (tell) {
+                    notify(o, f.isSuccess() ? null
+                            : new EspLinkException("Message to '" + id + "' could not be written", f.cause()));
+                }
+            });
+        }
+        o.ackTimer = ch.eventLoop().schedule(() -> ackTimeout(ch, o), timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** L20: no ACK within the timeout: resend a qos message on the same link; forget one without qos. */
+    private void ackTimeout(Channel ch, Outgoing o) {
+        boolean forgotten = false;
+        synchronized (this) {
+            o.ackTimer = null;
+            if (unacked[o.mid] != o || channel != ch) {
+                return;
+            }
+            if (o.qos) {
+                if (writable) {
+                    write(ch, o);
+                    ch.flush();
+                } else {
+                    o.resend = true;
+                }
+            } else {
+                unacked[o.mid] = null;
+                inFlight.remove(o);
+                forgotten = true;
+            }
+        }
+        if (forgotten) {
+            pump();
+        }
+    }
+
+    private void notify(Outgoing o, Throwable failure) {
+        if (o.listener == null) {
+            return;
+        }
+        notifier.execute(() -> {
+            try {
+                o.listener.done(failure);
+            } catch (RuntimeException e) {
+                LOG.warn("Send listener of a message to '{}' failed", id, e);
+            }
+        });
+    }
+}

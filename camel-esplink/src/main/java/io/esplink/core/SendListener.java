@@ -1,0 +1,11 @@
+package io.esplink.core;
+
+/** Told once how a message sent with {@link Peer#send} ended. */
+@FunctionalInterface
+public interface SendListener {
+
+    /**
+     * @param failure null when the message was written (qos off) or acknowledged (qos on); otherwise why it was not
+     */
+    void done(Throwable failure);
+}
