@@ -34,7 +34,7 @@ public final class EspLinkConstants {
               javaType = "String")
     public static final String EVENT_REASON = "CamelEspLinkEventReason";
 
-    @Metadata(label = "producer", description = "After a broadcast (clientId *): the client IDs sent to.",
+    @Metadata(label = "producer", description = "After a broadcast (clientId set to the star character): the client IDs sent to.",
               javaType = "java.util.List<String>")
     public static final String RECIPIENTS = "CamelEspLinkRecipients";
 

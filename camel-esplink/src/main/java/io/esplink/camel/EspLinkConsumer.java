@@ -76,7 +76,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
         exchange.setProperty(EspLinkConstants.SOURCE_CLIENT_ID_PROPERTY, msg.clientId());
         getAsyncProcessor().process(exchange, doneSync -> {
             Exception failure = exchange.getException();
-            msg.done(failure == null);
+            msg.done(failure == null && !exchange.isRollbackOnly());
             if (failure != null) {
                 getExceptionHandler().handleException(
                         ackMode == AckMode.PROCESSED

@@ -10,6 +10,7 @@ import io.esplink.core.AckMode;
 import io.esplink.core.DuplicateClientPolicy;
 import io.esplink.core.Protocol;
 import io.esplink.core.ServerConfig;
+import org.apache.camel.AsyncEndpoint;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
@@ -25,7 +26,7 @@ import org.apache.camel.support.DefaultEndpoint;
  */
 @UriEndpoint(firstVersion = "0.1.0", scheme = "esplink", title = "EspLink", syntax = "esplink:host:port",
              category = { Category.IOT }, headersClass = EspLinkConstants.class)
-public class EspLinkEndpoint extends DefaultEndpoint {
+public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint {
 
     @UriPath(description = "The address to listen on; 0.0.0.0 for every interface.")
     @Metadata(required = true)
@@ -35,7 +36,7 @@ public class EspLinkEndpoint extends DefaultEndpoint {
 
     @UriParam(label = "common", description = "The node to consume from or send to. A consumer without it receives "
                                               + "every node no other consumer on the address claims; on a producer, "
-                                              + "* sends to every connected node.")
+                                              + "an asterisk (the star character) sends to every connected node.")
     private String clientId;
     @UriParam(label = "common", defaultValue = "2000", javaType = "java.time.Duration",
               description = "The link timeout, the same as the nodes' (L12): keepalives go out every timeout/4 and "
@@ -202,7 +203,7 @@ public class EspLinkEndpoint extends DefaultEndpoint {
         if (sendTimeout < 0) {
             throw new IllegalArgumentException("sendTimeout must not be negative, not " + sendTimeout);
         }
-        serverConfig(explicitServerOptions).validate();
+        serverConfig(explicitServerOptions); // checks each value; combinations are checked on the merged settings
     }
 
     @Override

@@ -55,9 +55,10 @@ public class EspLinkProducer extends DefaultAsyncProducer {
             String target = target(exchange);
             String payload = payload(exchange.getMessage());
             if (EspLinkServer.BROADCAST.equals(target)) {
-                List<String> recipients = server.broadcast(payload, ep.isQos(), ep.isWait(), ep.getSendTimeout(),
-                        failure -> complete(exchange, failure, callback));
+                List<String> recipients = server.connectedClientIds();
                 exchange.getMessage().setHeader(EspLinkConstants.RECIPIENTS, recipients);
+                server.sendToAll(recipients, payload, ep.isQos(), ep.isWait(), ep.getSendTimeout(),
+                        failure -> complete(exchange, failure, callback));
             } else {
                 server.send(target, payload, ep.isQos(), ep.isWait(), ep.getSendTimeout(),
                         failure -> complete(exchange, failure, callback));

@@ -244,7 +244,7 @@ public final class EspLinkServer {
         return s;
     }
 
-    private Session refuse(Channel ch, String reason, String format, Object... args) {
+    Session refuse(Channel ch, String reason, String format, Object... args) {
         refusedConnections.increment();
         LOG.warn(format, args);
         Links.close(ch, reason);
@@ -296,22 +296,32 @@ public final class EspLinkServer {
     }
 
     /**
-     * Sends {@code payload} to every node connected now. The listener is told once all are done: null if every one
-     * succeeded, otherwise the first failure with the others suppressed.
+     * Sends {@code payload} to every node connected now.
      *
      * @return the client IDs sent to
+     * @see #sendToAll
      */
     public List<String> broadcast(String payload, boolean qos, boolean wait, long sendTimeoutMs,
                                   SendListener listener) {
-        Protocol.checkPayload(payload);
         List<String> targets = connectedClientIds();
-        if (targets.isEmpty()) {
+        sendToAll(targets, payload, qos, wait, sendTimeoutMs, listener);
+        return targets;
+    }
+
+    /**
+     * Sends {@code payload} to each of {@code clientIds}. The listener is told once all are done: null if every one
+     * succeeded, otherwise the first failure with the others suppressed; at once when the list is empty.
+     */
+    public void sendToAll(Collection<String> clientIds, String payload, boolean qos, boolean wait,
+                          long sendTimeoutMs, SendListener listener) {
+        Protocol.checkPayload(payload);
+        if (clientIds.isEmpty()) {
             if (listener != null) {
                 listener.done(null);
             }
-            return targets;
+            return;
         }
-        AtomicInteger left = new AtomicInteger(targets.size());
+        AtomicInteger left = new AtomicInteger(clientIds.size());
         AtomicReference<Throwable> failure = new AtomicReference<>();
         SendListener each = f -> {
             if (f != null && !failure.compareAndSet(null, f)) {
@@ -321,10 +331,9 @@ public final class EspLinkServer {
                 listener.done(failure.get());
             }
         };
-        for (String id : targets) {
-            sessionFor(id).send(payload, qos, wait, sendTimeoutMs, each);
+        for (String id : clientIds) {
+            send(id, payload, qos, wait, sendTimeoutMs, each);
         }
-        return targets;
     }
 
     /** Counts connections and refuses those over {@code maxConnections}. */

@@ -34,8 +34,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<Frame> {
         long ms = server.config().handshakeTimeoutMs();
         handshakeTimer = ctx.executor().schedule(() -> {
             if (session == null) {
-                LOG.warn("No client ID from {} within {} ms: closing", Links.format(ctx.channel().remoteAddress()), ms);
-                Links.close(ctx.channel(), "handshake timeout: no client ID within " + ms + " ms");
+                server.refuse(ctx.channel(), "handshake timeout: no client ID within " + ms + " ms",
+                        "No client ID from {} within {} ms: closing", Links.format(ctx.channel().remoteAddress()), ms);
             }
         }, ms, TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();

@@ -1,0 +1,136 @@
+package io.esplink.camel;
+
+import java.util.concurrent.TimeUnit;
+
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/** Every endpoint on one host:port shares one gateway: consumers split the nodes, options must agree. */
+class SharedServerTest extends EspLinkTestSupport {
+
+    @Test
+    void consumersWithDifferentClientIds_eachGetOnlyTheirNode_andCatchAllGetsTheRest() throws Exception {
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("clientId=a")).to("mock:a");
+                from(esplink("clientId=b")).to("mock:b");
+                from(esplink("")).to("mock:rest");
+            }
+        });
+        MockEndpoint ma = mock("a");
+        MockEndpoint mb = mock("b");
+        MockEndpoint rest = mock("rest");
+        ma.expectedBodiesReceived("a1", "a2");
+        ma.expectedHeaderReceived(EspLinkConstants.CLIENT_ID, "a");
+        mb.expectedBodiesReceived("b1", "b2");
+        mb.expectedHeaderReceived(EspLinkConstants.CLIENT_ID, "b");
+        rest.expectedBodiesReceived("c1", "c2");
+        rest.expectedHeaderReceived(EspLinkConstants.CLIENT_ID, "c");
+
+        TestNode a = upNode("a", 2000);
+        TestNode b = upNode("b", 2000);
+        TestNode c = upNode("c", 2000);
+        for (int i = 1; i <= 2; i++) {
+            a.client.send("a" + i).get(10, TimeUnit.SECONDS);
+            b.client.send("b" + i).get(10, TimeUnit.SECONDS);
+            c.client.send("c" + i).get(10, TimeUnit.SECONDS);
+        }
+
+        MockEndpoint.assertIsSatisfied(context);
+    }
+
+    @Test
+    void twoCatchAllConsumersOnOnePort_failToStartWithAClearError() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("")).to("mock:one");
+                from(esplink("events=true")).to("mock:two");
+            }
+        });
+        assertThat(rootCause(catchThrowable(context::start)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("every node").hasMessageContaining(address())
+                .hasMessageContaining("consumed already by another consumer");
+    }
+
+    @Test
+    void twoConsumersOfTheSameClientId_failToStartWithAClearError() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("clientId=a")).to("mock:one");
+                from(esplink("clientId=a&events=true")).to("mock:two");
+            }
+        });
+        assertThat(rootCause(catchThrowable(context::start)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("node 'a'").hasMessageContaining("consumed already by another consumer");
+    }
+
+    @Test
+    void conflictingExplicitServerOptions_failToStartWithAClearError() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("timeout=500")).to("mock:in");
+                from("direct:out").to(esplink("clientId=n1&timeout=1000"));
+            }
+        });
+        assertThat(rootCause(catchThrowable(context::start)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("timeout").hasMessageContaining("500").hasMessageContaining("1000")
+                .hasMessageContaining(address());
+    }
+
+    @Test
+    void conflictingExplicitOptionOnAnEndpointCreatedLater_failsWithAClearError() throws Exception {
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("timeout=500")).to("mock:in");
+            }
+        });
+        assertThat(rootCause(catchThrowable(() -> template.sendBody(esplink("clientId=n1&timeout=1000"), "x"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("timeout=1000").hasMessageContaining("must agree");
+        assertThat(server().config().timeoutMs()).isEqualTo(500);
+    }
+
+    @Test
+    void endpointsOnOneAddress_shareOneGateway_andImplicitOptionsFollowTheExplicitOnes() throws Exception {
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("clientId=a&timeout=500")).to(esplink("clientId=b&timeout=500"));
+                from(esplink("clientId=b")).to("mock:fromB");
+            }
+        });
+        MockEndpoint fromB = mock("fromB");
+        fromB.expectedBodiesReceived("pong");
+        assertThat(server().config().timeoutMs()).isEqualTo(500);
+
+        TestNode a = upNode("a", 500);
+        TestNode b = upNode("b", 500);
+        a.client.send("ping").get(10, TimeUnit.SECONDS);
+        b.awaitReceived(1);
+        assertThat(b.received).containsExactly("ping");
+        b.client.send("pong").get(10, TimeUnit.SECONDS);
+        fromB.assertIsSatisfied();
+        assertThat(server().connectedClientIds()).containsExactly("a", "b");
+    }
+
+    /** The innermost cause (Camel wraps a failure to start to a varying depth); fails if nothing was thrown. */
+    private static Throwable rootCause(Throwable t) {
+        assertThat(t).as("an exception").isNotNull();
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}
