@@ -51,6 +51,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "rejectUnknownClients": target.setRejectUnknownClients(property(camelContext, boolean.class, value)); return true;
         case "sendtimeout":
         case "sendTimeout": target.setSendTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "sslcontextparameters":
+        case "sslContextParameters": target.setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
         case "timeout": target.setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "wait": target.setWait(property(camelContext, boolean.class, value)); return true;
         case "writedelayafterconnect":
@@ -90,6 +92,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "rejectUnknownClients": return boolean.class;
         case "sendtimeout":
         case "sendTimeout": return long.class;
+        case "sslcontextparameters":
+        case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
         case "timeout": return long.class;
         case "wait": return boolean.class;
         case "writedelayafterconnect":
@@ -130,6 +134,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "rejectUnknownClients": return target.isRejectUnknownClients();
         case "sendtimeout":
         case "sendTimeout": return target.getSendTimeout();
+        case "sslcontextparameters":
+        case "sslContextParameters": return target.getSslContextParameters();
         case "timeout": return target.getTimeout();
         case "wait": return target.isWait();
         case "writedelayafterconnect":

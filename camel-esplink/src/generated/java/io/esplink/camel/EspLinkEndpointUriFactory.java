@@ -23,7 +23,7 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(20);
+        Set<String> props = new HashSet<>(21);
         props.add("ackMode");
         props.add("bridgeErrorHandler");
         props.add("clientId");
@@ -41,6 +41,7 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
         props.add("qos");
         props.add("rejectUnknownClients");
         props.add("sendTimeout");
+        props.add("sslContextParameters");
         props.add("timeout");
         props.add("wait");
         props.add("writeDelayAfterConnect");

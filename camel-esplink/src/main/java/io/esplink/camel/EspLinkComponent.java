@@ -12,6 +12,9 @@ import io.esplink.core.EspLinkServer;
 import io.esplink.core.ServerConfig;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutorGroup;
@@ -19,6 +22,7 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.support.jsse.SSLContextParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,12 +102,21 @@ public class EspLinkComponent extends DefaultComponent {
             Map<String, Object> merged = mergeOptions(address);
             ServerConfig config = endpoint.serverConfig(merged);
             startGroups();
-            EspLinkServer server = new EspLinkServer(config, bossGroup, ioGroup, deliveryGroup, null);
+            EspLinkServer server = new EspLinkServer(config, bossGroup, ioGroup, deliveryGroup,
+                    sslContext((SSLContextParameters) merged.get("sslContextParameters")));
             server.start();
             shared = new Shared(server, merged);
             servers.put(address, shared);
         } else {
             for (Map.Entry<String, Object> e : endpoint.explicitServerOptions().entrySet()) {
+                if ("sslContextParameters".equals(e.getKey())) {
+                    if (e.getValue() != shared.options.get(e.getKey())) {
+                        throw new IllegalArgumentException(
+                                "esplink: " + endpoint.getEndpointUri() + " sets other sslContextParameters than the "
+                                                           + "gateway already running on " + address);
+                    }
+                    continue;
+                }
                 Map<String, Object> one = new LinkedHashMap<>(shared.options);
                 one.put(e.getKey(), e.getValue());
                 if (!endpoint.serverConfig(one).equals(shared.server.config())) {
@@ -149,6 +162,18 @@ public class EspLinkComponent extends DefaultComponent {
             }
         }
         return merged;
+    }
+
+    private SslContext sslContext(SSLContextParameters parameters) {
+        if (parameters == null) {
+            return null;
+        }
+        try {
+            return new JdkSslContext(parameters.createSSLContext(getCamelContext()), false, ClientAuth.NONE);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("esplink: cannot create the TLS context from sslContextParameters: "
+                                               + e.getMessage(), e);
+        }
     }
 
     private void startGroups() {

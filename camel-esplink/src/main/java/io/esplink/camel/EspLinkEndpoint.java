@@ -20,6 +20,7 @@ import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
+import org.apache.camel.support.jsse.SSLContextParameters;
 
 /**
  * Exchange messages with MicroPython WiFi nodes running the unmodified micropython-iot client.
@@ -68,6 +69,11 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint {
               description = "After a (re)connection, how long to wait after the node's first bytes before sending "
                             + "it messages (L15): a node that just woke up loses lines sent too early.")
     private long writeDelayAfterConnect = Protocol.DEFAULT_WRITE_DELAY_MS;
+
+    @UriParam(label = "security",
+              description = "TLS on the listening socket, for nodes that can afford it: the server's key and "
+                            + "certificate. Nodes then connect with an ssl-wrapped socket.")
+    private SSLContextParameters sslContextParameters;
 
     @UriParam(label = "consumer", defaultValue = "received", enums = "received,processed",
               description = "When a node's message is acknowledged: received ACKs on receipt (the reference's "
@@ -155,6 +161,8 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint {
                 case "writeDelayAfterConnect":
                     c.writeDelayMs((Long) v);
                     break;
+                case "sslContextParameters":
+                    break; // not a ServerConfig setting: compared by identity in the component
                 default:
                     throw new IllegalStateException(e.getKey());
             }
@@ -311,6 +319,15 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint {
     public void setWriteDelayAfterConnect(long writeDelayAfterConnect) {
         this.writeDelayAfterConnect = writeDelayAfterConnect;
         explicit("writeDelayAfterConnect", writeDelayAfterConnect);
+    }
+
+    public SSLContextParameters getSslContextParameters() {
+        return sslContextParameters;
+    }
+
+    public void setSslContextParameters(SSLContextParameters sslContextParameters) {
+        this.sslContextParameters = sslContextParameters;
+        explicit("sslContextParameters", sslContextParameters);
     }
 
     public String getAckMode() {

@@ -19,6 +19,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
@@ -46,6 +47,7 @@ public final class EspLinkClient implements AutoCloseable {
     private final EventExecutor notifier;
     private final boolean ownNotifier;
     private final NodePeer peer;
+    private final SslContext sslContext;
     private final LongAdder received = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder outages = new LongAdder();
@@ -69,6 +71,7 @@ public final class EspLinkClient implements AutoCloseable {
         this.ownNotifier = b.notifier == null;
         this.notifier = ownNotifier ? new DefaultEventExecutor() : b.notifier;
         this.peer = new NodePeer(b.clientId, timeoutMs, notifier);
+        this.sslContext = b.sslContext;
     }
 
     public static Builder builder(String host, int port, String clientId) {
@@ -196,6 +199,9 @@ public final class EspLinkClient implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (sslContext != null) {
+                            ch.pipeline().addLast(sslContext.newHandler(ch.alloc(), host, port));
+                        }
                         ch.pipeline().addLast(new FlushConsolidationHandler(256, true));
                         ch.pipeline().addLast(new LivenessHandler(timeoutMs, 2 * timeoutMs, false));
                         ch.pipeline().addLast(new FrameDecoder(maxLineLength, false));
@@ -306,6 +312,7 @@ public final class EspLinkClient implements AutoCloseable {
         private int maxLineLength = Protocol.DEFAULT_MAX_LINE_LENGTH;
         private EventLoopGroup group;
         private EventExecutor notifier;
+        private SslContext sslContext;
 
         private Builder(String host, int port, String clientId) {
             this.host = host;
@@ -339,6 +346,12 @@ public final class EspLinkClient implements AutoCloseable {
         /** A shared executor for handlers and send results (not shut down by close). */
         public Builder notifier(EventExecutor notifier) {
             this.notifier = notifier;
+            return this;
+        }
+
+        /** TLS towards a gateway that listens with TLS (a client context). */
+        public Builder sslContext(SslContext sslContext) {
+            this.sslContext = sslContext;
             return this;
         }
 
