@@ -18,6 +18,8 @@ public final class RawNode implements Closeable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    /** Bytes of a line not complete yet: kept across reads that time out. */
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
     public RawNode(int port) throws IOException {
         this.socket = new Socket("127.0.0.1", port);
@@ -46,7 +48,6 @@ public final class RawNode implements Closeable {
      * @throws IOException if the gateway closed the connection ({@link java.io.EOFException})
      */
     public String readLine(long timeoutMs) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (true) {
             long left = deadline - System.currentTimeMillis();
@@ -64,7 +65,9 @@ public final class RawNode implements Closeable {
                 throw new java.io.EOFException("the gateway closed the connection");
             }
             if (b == '\n') {
-                return line.toString(StandardCharsets.UTF_8);
+                String text = line.toString(StandardCharsets.UTF_8);
+                line.reset();
+                return text;
             }
             line.write(b);
         }
@@ -96,6 +99,29 @@ public final class RawNode implements Closeable {
         } catch (IOException e) {
             return true;
         }
+    }
+
+    /**
+     * Keeps the link alive for {@code durationMs} by writing a keepalive every 100 ms, and returns every line other
+     * than a keepalive that the gateway sent meanwhile.
+     */
+    public java.util.List<String> keepAliveFor(long durationMs) throws IOException {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        long deadline = System.currentTimeMillis() + durationMs;
+        while (System.currentTimeMillis() < deadline) {
+            write("\n");
+            long until = Math.min(deadline, System.currentTimeMillis() + 100);
+            String line;
+            while ((line = readLine(Math.max(1, until - System.currentTimeMillis()))) != null) {
+                if (!line.isEmpty()) {
+                    lines.add(line);
+                }
+                if (System.currentTimeMillis() >= until) {
+                    break;
+                }
+            }
+        }
+        return lines;
     }
 
     public boolean isClosed() {
