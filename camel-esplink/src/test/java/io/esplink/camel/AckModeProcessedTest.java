@@ -1,7 +1,9 @@
 package io.esplink.camel;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.builder.RouteBuilder;
@@ -75,5 +77,39 @@ class AckModeProcessedTest extends EspLinkTestSupport {
                 .containsExactly("order-2");
         assertThat(attempts.get("order-1")).as("never retried").isEqualTo(1);
         assertThat(n.client.retransmissions()).isZero();
+    }
+
+    @Test
+    void ackModeProcessed_resendArrivingWhileFirstCopyIsInTheRoute_isNeitherProcessedTwiceNorLost() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("ackMode=processed&timeout=" + TIMEOUT))
+                        .process(e -> {
+                            String body = e.getMessage().getBody(String.class);
+                            attempts.merge(body, 1, Integer::sum);
+                            if ("slow".equals(body)) {
+                                assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+                            }
+                        })
+                        .to("mock:stored");
+            }
+        });
+        MockEndpoint stored = mock("stored");
+        TestNode n = upNode("n1", TIMEOUT);
+
+        CompletableFuture<Void> slow = n.client.send("slow");
+        // the node gets no ACK within its timeout and resends while the first copy is still in the route
+        await().atMost(WAIT).until(() -> n.client.retransmissions() >= 1);
+        assertThat(slow).isNotDone();
+        release.countDown();
+        slow.get(10, TimeUnit.SECONDS);
+
+        n.client.send("next").get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> stored.getReceivedCounter() >= 2);
+        assertThat(stored.getReceivedExchanges()).extracting(e -> e.getMessage().getBody(String.class))
+                .containsExactly("slow", "next");
+        assertThat(attempts.get("slow")).as("the resend was not routed").isEqualTo(1);
     }
 }
