@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLException;
+
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -95,6 +97,15 @@ final class GatewayHandler extends SimpleChannelInboundHandler<Frame> {
         if (cause instanceof LineTooLongException) {
             LOG.warn("{}: {}", who, cause.getMessage());
             Links.close(ctx.channel(), "line too long (maxLineLength " + server.config().maxLineLength() + ")");
+        } else if (cause instanceof SSLException || cause.getCause() instanceof SSLException) {
+            SSLException tls = cause instanceof SSLException ? (SSLException) cause : (SSLException) cause.getCause();
+            String reason = "TLS error: " + tls.getMessage();
+            if (session == null) {
+                server.refuse(ctx.channel(), reason, "{}: {} (closing)", who, reason);
+            } else {
+                LOG.warn("{}: {} (closing)", who, reason);
+                Links.close(ctx.channel(), reason);
+            }
         } else if (cause instanceof IOException) {
             LOG.debug("{}: I/O error", who, cause);
             Links.close(ctx.channel(), "I/O error: " + cause.getMessage());
