@@ -133,4 +133,28 @@ class SharedServerTest extends EspLinkTestSupport {
         }
         return t;
     }
+
+    @Test
+    void sharedGateway_outlivesItsFirstUser_andClosesItsPortWithTheLast() throws Exception {
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("clientId=a")).routeId("a").to("mock:a");
+                from(esplink("clientId=b")).routeId("b").to("mock:b");
+            }
+        });
+        EspLinkComponent component = context.getComponent("esplink", EspLinkComponent.class);
+        context.getRouteController().stopRoute("a");
+        assertThat(component.getServer(address())).as("still used by route b").isNotNull();
+        TestNode b = upNode("b", 2000);
+        b.client.send("still served").get(10, TimeUnit.SECONDS);
+
+        context.getRouteController().stopRoute("b");
+        assertThat(component.getServer(address())).isNull();
+        // the port is free again: a plain server socket can bind it
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.bind(new java.net.InetSocketAddress(HOST, port));
+            assertThat(s.isBound()).isTrue();
+        }
+    }
 }
