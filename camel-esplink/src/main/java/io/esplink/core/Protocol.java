@@ -23,8 +23,6 @@ public final class Protocol {
     public static final long DEFAULT_WRITE_DELAY_MS = 200;
     /** L7: the default maximum length of one line, without its newline. */
     public static final int DEFAULT_MAX_LINE_LENGTH = 16 * 1024;
-    /** L22: how many received messages the upstream client buffers before it drops the link. */
-    public static final int NODE_RECEIVE_QUEUE = 20;
 
     public static final byte LF = '\n';
 
