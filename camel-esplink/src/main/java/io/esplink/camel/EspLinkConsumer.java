@@ -66,14 +66,8 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
 
     @Override
     public void onMessage(InboundMessage msg) {
-        Exchange exchange = createExchange(false);
-        Message in = exchange.getIn();
-        in.setBody(msg.payload());
-        in.setHeader(EspLinkConstants.CLIENT_ID, msg.clientId());
-        in.setHeader(EspLinkConstants.MESSAGE_ID, msg.messageId());
-        in.setHeader(EspLinkConstants.REMOTE_ADDRESS, msg.remoteAddress());
-        in.setHeader(EspLinkConstants.CONNECT_COUNT, msg.connectCount());
-        exchange.setProperty(EspLinkConstants.SOURCE_CLIENT_ID_PROPERTY, msg.clientId());
+        Exchange exchange = newExchange(msg.payload(), msg.clientId(), msg.remoteAddress(), msg.connectCount());
+        exchange.getIn().setHeader(EspLinkConstants.MESSAGE_ID, msg.messageId());
         getAsyncProcessor().process(exchange, doneSync -> {
             Exception failure = exchange.getException();
             msg.done(failure == null && !exchange.isRollbackOnly());
@@ -90,15 +84,10 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
 
     @Override
     public void onEvent(SessionEvent event) {
-        Exchange exchange = createExchange(false);
-        Message in = exchange.getIn();
-        in.setBody(event.reason());
-        in.setHeader(EspLinkConstants.EVENT, event.type().name());
-        in.setHeader(EspLinkConstants.EVENT_REASON, event.reason());
-        in.setHeader(EspLinkConstants.CLIENT_ID, event.clientId());
-        in.setHeader(EspLinkConstants.REMOTE_ADDRESS, event.remoteAddress());
-        in.setHeader(EspLinkConstants.CONNECT_COUNT, event.connectCount());
-        exchange.setProperty(EspLinkConstants.SOURCE_CLIENT_ID_PROPERTY, event.clientId());
+        Exchange exchange = newExchange(event.reason(), event.clientId(), event.remoteAddress(),
+                event.connectCount());
+        exchange.getIn().setHeader(EspLinkConstants.EVENT, event.type().name());
+        exchange.getIn().setHeader(EspLinkConstants.EVENT_REASON, event.reason());
         getAsyncProcessor().process(exchange, doneSync -> {
             if (exchange.getException() != null) {
                 getExceptionHandler().handleException("Error processing a connection event", exchange,
@@ -106,5 +95,17 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
             }
             releaseExchange(exchange, false);
         });
+    }
+
+    /** An exchange with the headers every exchange of this consumer carries. */
+    private Exchange newExchange(String body, String clientId, String remoteAddress, int connectCount) {
+        Exchange exchange = createExchange(false);
+        Message in = exchange.getIn();
+        in.setBody(body);
+        in.setHeader(EspLinkConstants.CLIENT_ID, clientId);
+        in.setHeader(EspLinkConstants.REMOTE_ADDRESS, remoteAddress);
+        in.setHeader(EspLinkConstants.CONNECT_COUNT, connectCount);
+        exchange.setProperty(EspLinkConstants.SOURCE_CLIENT_ID_PROPERTY, clientId);
+        return exchange;
     }
 }
