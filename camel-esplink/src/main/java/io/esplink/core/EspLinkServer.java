@@ -105,8 +105,8 @@ public final class EspLinkServer {
                     f.cause());
         }
         serverChannel = f.channel();
-        LOG.info("esplink gateway listening on {} (timeout {} ms)", Links.format(serverChannel.localAddress()),
-                config.timeoutMs());
+        LOG.info("esplink gateway listening on {}:{} (timeout {} ms{})", config.host(), localPort(),
+                config.timeoutMs(), sslContext != null ? ", TLS" : "");
     }
 
     /** Closes the listening socket and every connection, and fails every message still waiting to be sent. */
