@@ -46,6 +46,7 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "maxConnections": target.setMaxConnections(property(camelContext, int.class, value)); return true;
         case "maxlinelength":
         case "maxLineLength": target.setMaxLineLength(property(camelContext, int.class, value)); return true;
+        case "messages": target.setMessages(property(camelContext, boolean.class, value)); return true;
         case "qos": target.setQos(property(camelContext, boolean.class, value)); return true;
         case "rejectunknownclients":
         case "rejectUnknownClients": target.setRejectUnknownClients(property(camelContext, boolean.class, value)); return true;
@@ -87,6 +88,7 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "maxConnections": return int.class;
         case "maxlinelength":
         case "maxLineLength": return int.class;
+        case "messages": return boolean.class;
         case "qos": return boolean.class;
         case "rejectunknownclients":
         case "rejectUnknownClients": return boolean.class;
@@ -129,6 +131,7 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "maxConnections": return target.getMaxConnections();
         case "maxlinelength":
         case "maxLineLength": return target.getMaxLineLength();
+        case "messages": return target.isMessages();
         case "qos": return target.isQos();
         case "rejectunknownclients":
         case "rejectUnknownClients": return target.isRejectUnknownClients();

@@ -23,7 +23,7 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(21);
+        Set<String> props = new HashSet<>(22);
         props.add("ackMode");
         props.add("bridgeErrorHandler");
         props.add("clientId");
@@ -37,6 +37,7 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
         props.add("lazyStartProducer");
         props.add("maxConnections");
         props.add("maxLineLength");
+        props.add("messages");
         props.add("port");
         props.add("qos");
         props.add("rejectUnknownClients");

@@ -60,6 +60,11 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
     }
 
     @Override
+    public boolean wantsMessages() {
+        return getEndpoint().isMessages();
+    }
+
+    @Override
     public boolean wantsEvents() {
         return getEndpoint().isEvents();
     }

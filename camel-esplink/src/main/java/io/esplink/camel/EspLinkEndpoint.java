@@ -11,6 +11,7 @@ import io.esplink.core.DuplicateClientPolicy;
 import io.esplink.core.Protocol;
 import io.esplink.core.ServerConfig;
 import org.apache.camel.AsyncEndpoint;
+import org.apache.camel.MultipleConsumersSupport;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
@@ -27,7 +28,7 @@ import org.apache.camel.support.jsse.SSLContextParameters;
  */
 @UriEndpoint(firstVersion = "0.1.0", scheme = "esplink", title = "EspLink", syntax = "esplink:host:port",
              category = { Category.IOT }, headersClass = EspLinkConstants.class)
-public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint {
+public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint, MultipleConsumersSupport {
 
     @UriPath(description = "The address to listen on; 0.0.0.0 for every interface.")
     @Metadata(required = true)
@@ -84,6 +85,11 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint {
               description = "Also create an exchange for every connect and disconnect of a node (header "
                             + "CamelEspLinkEvent).")
     private boolean events;
+    @UriParam(label = "consumer", defaultValue = "true",
+              description = "Create an exchange for every message of the node(s). Set to false, with events=true, "
+                            + "for a consumer of connection events only: it then takes no part in acknowledging "
+                            + "messages.")
+    private boolean messages = true;
 
     @UriParam(label = "producer", defaultValue = "true",
               description = "Complete the exchange only when the node has acknowledged the message, resending it "
@@ -115,8 +121,18 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint {
         return new EspLinkProducer(this);
     }
 
+    /** Several routes may consume the same URI: each gets every message. */
+    @Override
+    public boolean isMultipleConsumersSupported() {
+        return true;
+    }
+
     @Override
     public Consumer createConsumer(Processor processor) throws Exception {
+        if (!messages && !events) {
+            throw new IllegalArgumentException("esplink consumer " + getEndpointUri()
+                                               + " would receive nothing: messages=false needs events=true");
+        }
         EspLinkConsumer consumer = new EspLinkConsumer(this, processor);
         configureConsumer(consumer);
         return consumer;
@@ -336,6 +352,14 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint {
 
     public void setAckMode(String ackMode) {
         this.ackMode = ackMode;
+    }
+
+    public boolean isMessages() {
+        return messages;
+    }
+
+    public void setMessages(boolean messages) {
+        this.messages = messages;
     }
 
     public boolean isEvents() {

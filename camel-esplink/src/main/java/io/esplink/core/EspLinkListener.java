@@ -2,7 +2,8 @@ package io.esplink.core;
 
 /**
  * Receives the messages (and optionally the connection events) of the nodes of one server: of one client ID, or of
- * every client ID no other listener claims. Called on the session's notifier thread, in order per node.
+ * every client ID. Several listeners may match one node: each receives every message. Called on the session's
+ * notifier thread, in order per node.
  */
 public interface EspLinkListener {
 
@@ -10,6 +11,11 @@ public interface EspLinkListener {
 
     /** True to be told of {@link SessionEvent}s. */
     boolean wantsEvents();
+
+    /** False for a listener of events only: it is given no messages and takes no part in acknowledging them. */
+    default boolean wantsMessages() {
+        return true;
+    }
 
     void onMessage(InboundMessage message);
 

@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -50,8 +52,7 @@ public final class EspLinkServer {
     private final SslContext sslContext;
 
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, EspLinkListener> listeners = new ConcurrentHashMap<>();
-    private final AtomicReference<EspLinkListener> anyListener = new AtomicReference<>();
+    private final CopyOnWriteArrayList<Registration> registrations = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder refusedConnections = new LongAdder();
     private final ChannelGroup channels = new DefaultChannelGroup("esplink", GlobalEventExecutor.INSTANCE);
@@ -140,33 +141,43 @@ public final class EspLinkServer {
     // ---- listeners ----
 
     /**
-     * Registers the listener of one client ID, or of every client ID no other listener claims ({@code clientId}
-     * null).
-     *
-     * @throws IllegalStateException if another listener has it already
+     * Registers a listener for the node {@code clientId}, or for every node ({@code clientId} null). Every
+     * listener whose node matches receives each message and event; a listener registered twice counts once.
      */
     public void addListener(String clientId, EspLinkListener listener) {
-        EspLinkListener previous = clientId == null
-                ? anyListener.compareAndExchange(null, listener)
-                : listeners.putIfAbsent(clientId, listener);
-        if (previous != null && previous != listener) {
-            throw new IllegalStateException("The messages of " + (clientId == null ? "every node" : "node '" + clientId + "'")
-                                            + " on " + config.host() + ":" + config.port()
-                                            + " are consumed already by another consumer");
-        }
+        Objects.requireNonNull(listener, "listener");
+        registrations.addIfAbsent(new Registration(clientId, listener));
     }
 
     public void removeListener(String clientId, EspLinkListener listener) {
-        if (clientId == null) {
-            anyListener.compareAndSet(listener, null);
-        } else {
-            listeners.remove(clientId, listener);
-        }
+        registrations.remove(new Registration(clientId, listener));
     }
 
-    EspLinkListener listenerFor(String clientId) {
-        EspLinkListener l = listeners.get(clientId);
-        return l != null ? l : anyListener.get();
+    /** The listeners that receive the messages of node {@code clientId}, in registration order. */
+    List<EspLinkListener> messageListeners(String clientId) {
+        List<EspLinkListener> out = new ArrayList<>(2);
+        for (Registration r : registrations) {
+            if (r.matches(clientId) && r.listener().wantsMessages()) {
+                out.add(r.listener());
+            }
+        }
+        return out;
+    }
+
+    private List<EspLinkListener> eventListeners(String clientId) {
+        List<EspLinkListener> out = new ArrayList<>(2);
+        for (Registration r : registrations) {
+            if (r.matches(clientId) && r.listener().wantsEvents()) {
+                out.add(r.listener());
+            }
+        }
+        return out;
+    }
+
+    private record Registration(String clientId, EspLinkListener listener) {
+        boolean matches(String id) {
+            return clientId == null || clientId.equals(id);
+        }
     }
 
     // ---- sessions ----
@@ -259,17 +270,20 @@ public final class EspLinkServer {
     }
 
     private void fire(Session s, SessionEvent.Type type, String reason, String remote, int count) {
-        EspLinkListener l = listenerFor(s.id());
-        if (l != null && l.wantsEvents()) {
-            SessionEvent ev = new SessionEvent(type, s.id(), reason, remote, count);
-            s.notifier().execute(() -> {
+        List<EspLinkListener> targets = eventListeners(s.id());
+        if (targets.isEmpty()) {
+            return;
+        }
+        SessionEvent ev = new SessionEvent(type, s.id(), reason, remote, count);
+        s.notifier().execute(() -> {
+            for (EspLinkListener l : targets) {
                 try {
                     l.onEvent(ev);
                 } catch (RuntimeException e) {
                     LOG.warn("Listener failed on event {}", ev, e);
                 }
-            });
-        }
+            }
+        });
     }
 
     // ---- sending ----

@@ -1,8 +1,11 @@
 package io.esplink.core;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /**
- * A node's message delivered to a listener. With {@link AckMode#PROCESSED} the listener must call {@link #done}
- * exactly once; with {@link AckMode#RECEIVED} the message was ACKed before delivery and {@code done} does nothing.
+ * A node's message delivered to one listener. With {@link AckMode#PROCESSED} the listener must call {@link #done}
+ * once; the node's message is ACKed when every listener it went to has reported success. With
+ * {@link AckMode#RECEIVED} the listener's part is done on delivery and {@code done} does nothing.
  */
 public final class InboundMessage {
 
@@ -12,15 +15,20 @@ public final class InboundMessage {
     private final int connectCount;
     private final String remoteAddress;
     private final AckMode ackMode;
+    private final Session.Delivery delivery;
+    private final EspLinkListener listener;
+    private final AtomicBoolean reported = new AtomicBoolean();
 
     InboundMessage(Session session, int messageId, String payload, int connectCount, String remoteAddress,
-                   AckMode ackMode) {
+                   AckMode ackMode, Session.Delivery delivery, EspLinkListener listener) {
         this.session = session;
         this.messageId = messageId;
         this.payload = payload;
         this.connectCount = connectCount;
         this.remoteAddress = remoteAddress;
         this.ackMode = ackMode;
+        this.delivery = delivery;
+        this.listener = listener;
     }
 
     public String clientId() {
@@ -51,8 +59,8 @@ public final class InboundMessage {
 
     /** Reports the outcome of processing (ack mode "processed"): success ACKs, failure leaves it to be resent. */
     public void done(boolean success) {
-        if (ackMode == AckMode.PROCESSED) {
-            session.processed(messageId, success);
+        if (ackMode == AckMode.PROCESSED && delivery != null && reported.compareAndSet(false, true)) {
+            session.processed(delivery, listener, success);
         }
     }
 }

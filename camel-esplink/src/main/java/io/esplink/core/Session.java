@@ -1,5 +1,10 @@
 package io.esplink.core;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -18,8 +23,10 @@ public final class Session extends Peer {
 
     private final EspLinkServer server;
     private final long createdAt = System.currentTimeMillis();
-    /** Ack mode "processed": IDs delivered and not yet reported done. */
-    private final boolean[] processing = new boolean[256];
+    /** Ack mode "processed": the messages being processed, by ID. */
+    private final Delivery[] inProgress = new Delivery[256];
+    /** Ack mode "processed": messages that failed in some listener, kept to skip the others on the resend. */
+    private final Delivery[] partial = new Delivery[256];
     private final LongAdder undeliverable = new LongAdder();
 
     private volatile String remoteAddress;
@@ -94,10 +101,17 @@ public final class Session extends Peer {
         }
     }
 
-    /** A message line from the node on {@code ch}: ACK (L9), filter (L10), deliver. Runs on the event loop. */
+    /**
+     * A message line from the node on {@code ch}: ACK (L9), filter (L10), deliver to every matching listener. Runs
+     * on the event loop.
+     * <p>
+     * When all listeners use ack mode "received" the message is ACKed here. Otherwise it is ACKed once every
+     * listener has reported success; if one failed it stays unacknowledged and the node's resend goes only to the
+     * listeners that have not succeeded yet, so none of them sees it twice.
+     */
     void onMessage(Channel ch, int mid, String payload, int connectCount) {
-        EspLinkListener listener = server.listenerFor(id);
-        if (listener == null) {
+        List<EspLinkListener> targets = server.messageListeners(id);
+        if (targets.isEmpty()) {
             undeliverable.increment();
             long now = System.currentTimeMillis();
             if (now - lastUndeliverableWarning > 60_000) {
@@ -107,15 +121,20 @@ public final class Session extends Peer {
             }
             return;
         }
-        AckMode mode = listener.ackMode();
-        if (mode == AckMode.RECEIVED) {
+        boolean anyProcessed = false;
+        for (EspLinkListener l : targets) {
+            anyProcessed |= l.ackMode() == AckMode.PROCESSED;
+        }
+        Delivery d = null;
+        List<EspLinkListener> todo = targets;
+        if (!anyProcessed) {
             ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
             if (!acceptInbound(mid)) {
                 return;
             }
         } else {
             synchronized (this) {
-                if (processing[mid]) {
+                if (inProgress[mid] != null) {
                     // the first copy is still being processed: its outcome decides
                     duplicatesIn.increment();
                     return;
@@ -126,14 +145,48 @@ public final class Session extends Peer {
                     return;
                 }
                 if (mid == 0) {
+                    // the node restarted (L10): what it had half delivered before is gone
                     clearWindow();
+                    for (int i = 1; i < partial.length; i++) {
+                        partial[i] = null;
+                    }
                 }
-                processing[mid] = true;
+                d = partial[mid];
+                partial[mid] = null;
+                if (d == null || !d.payload.equals(payload)) {
+                    d = new Delivery(mid, payload);
+                }
+                todo = new ArrayList<>(targets.size());
+                for (EspLinkListener l : targets) {
+                    if (!d.succeeded.contains(l)) {
+                        todo.add(l);
+                    }
+                }
+                if (todo.isEmpty()) {
+                    // every listener still registered has it already (the one that failed has gone)
+                    markSeen(mid);
+                    ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
+                    return;
+                }
+                d.pending = todo.size();
+                d.failed = false;
+                inProgress[mid] = d;
             }
         }
         lastMessageAt = System.currentTimeMillis();
-        InboundMessage msg = new InboundMessage(this, mid, payload, connectCount, remoteAddress, mode);
-        notifier().execute(() -> deliver(listener, msg));
+        Delivery delivery = d;
+        List<EspLinkListener> to = todo;
+        String remote = remoteAddress;
+        notifier().execute(() -> {
+            for (EspLinkListener l : to) {
+                InboundMessage msg = new InboundMessage(this, mid, payload, connectCount, remote, l.ackMode(),
+                        delivery, l);
+                deliver(l, msg);
+                if (delivery != null && l.ackMode() == AckMode.RECEIVED) {
+                    processed(delivery, l, true);
+                }
+            }
+        });
     }
 
     private void deliver(EspLinkListener listener, InboundMessage msg) {
@@ -145,15 +198,25 @@ public final class Session extends Peer {
         }
     }
 
-    /** Ack mode "processed": the route finished with message {@code mid}. */
-    void processed(int mid, boolean success) {
+    /** A listener finished with a message it was given under ack mode "processed". */
+    void processed(Delivery d, EspLinkListener listener, boolean success) {
         Channel ch;
+        int mid = d.messageId;
         synchronized (this) {
-            if (!processing[mid]) {
+            if (inProgress[mid] != d) {
                 return;
             }
-            processing[mid] = false;
-            if (!success) {
+            if (success) {
+                d.succeeded.add(listener);
+            } else {
+                d.failed = true;
+            }
+            if (--d.pending > 0) {
+                return;
+            }
+            inProgress[mid] = null;
+            if (d.failed) {
+                partial[mid] = d;
                 LOG.debug("Message {} of node '{}' failed: not acknowledged, the node will resend it",
                         Protocol.hex(mid), id);
                 return;
@@ -163,6 +226,20 @@ public final class Session extends Peer {
         }
         if (ch != null) {
             ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
+        }
+    }
+
+    /** One message on its way through the listeners (ack mode "processed"). Guarded by the session. */
+    static final class Delivery {
+        final int messageId;
+        final String payload;
+        final Set<EspLinkListener> succeeded = Collections.newSetFromMap(new IdentityHashMap<>());
+        int pending;
+        boolean failed;
+
+        Delivery(int messageId, String payload) {
+            this.messageId = messageId;
+            this.payload = payload;
         }
     }
 
