@@ -1,5 +1,6 @@
 package io.esplink.camel;
 
+import org.apache.camel.Exchange;
 import org.apache.camel.spi.Metadata;
 
 /** The headers of the esplink component. */
@@ -24,6 +25,11 @@ public final class EspLinkConstants {
                                                 + "(1 for its first connection).",
               javaType = "int")
     public static final String CONNECT_COUNT = "CamelEspLinkConnectCount";
+
+    @Metadata(label = "consumer", description = "When the gateway received the message, or when the event happened "
+                                                + "(epoch milliseconds). Camel's standard message timestamp header.",
+              javaType = "long")
+    public static final String MESSAGE_TIMESTAMP = Exchange.MESSAGE_TIMESTAMP;
 
     @Metadata(label = "consumer", description = "On event exchanges (events=true): CONNECTED or DISCONNECTED.",
               javaType = "String", enums = "CONNECTED,DISCONNECTED")

@@ -71,7 +71,8 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
 
     @Override
     public void onMessage(InboundMessage msg) {
-        Exchange exchange = newExchange(msg.payload(), msg.clientId(), msg.remoteAddress(), msg.connectCount());
+        Exchange exchange = newExchange(msg.payload(), msg.clientId(), msg.remoteAddress(), msg.connectCount(),
+                msg.receivedAt());
         exchange.getIn().setHeader(EspLinkConstants.MESSAGE_ID, msg.messageId());
         getAsyncProcessor().process(exchange, doneSync -> {
             Exception failure = exchange.getException();
@@ -90,7 +91,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
     @Override
     public void onEvent(SessionEvent event) {
         Exchange exchange = newExchange(event.reason(), event.clientId(), event.remoteAddress(),
-                event.connectCount());
+                event.connectCount(), event.timestamp());
         exchange.getIn().setHeader(EspLinkConstants.EVENT, event.type().name());
         exchange.getIn().setHeader(EspLinkConstants.EVENT_REASON, event.reason());
         getAsyncProcessor().process(exchange, doneSync -> {
@@ -103,13 +104,15 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
     }
 
     /** An exchange with the headers every exchange of this consumer carries. */
-    private Exchange newExchange(String body, String clientId, String remoteAddress, int connectCount) {
+    private Exchange newExchange(String body, String clientId, String remoteAddress, int connectCount,
+                                 long timestamp) {
         Exchange exchange = createExchange(false);
         Message in = exchange.getIn();
         in.setBody(body);
         in.setHeader(EspLinkConstants.CLIENT_ID, clientId);
         in.setHeader(EspLinkConstants.REMOTE_ADDRESS, remoteAddress);
         in.setHeader(EspLinkConstants.CONNECT_COUNT, connectCount);
+        in.setHeader(EspLinkConstants.MESSAGE_TIMESTAMP, timestamp);
         exchange.setProperty(EspLinkConstants.SOURCE_CLIENT_ID_PROPERTY, clientId);
         return exchange;
     }

@@ -18,9 +18,10 @@ public final class InboundMessage {
     private final Session.Delivery delivery;
     private final EspLinkListener listener;
     private final AtomicBoolean reported = new AtomicBoolean();
+    private final long receivedAt;
 
     InboundMessage(Session session, int messageId, String payload, int connectCount, String remoteAddress,
-                   AckMode ackMode, Session.Delivery delivery, EspLinkListener listener) {
+                   AckMode ackMode, Session.Delivery delivery, EspLinkListener listener, long receivedAt) {
         this.session = session;
         this.messageId = messageId;
         this.payload = payload;
@@ -29,6 +30,12 @@ public final class InboundMessage {
         this.ackMode = ackMode;
         this.delivery = delivery;
         this.listener = listener;
+        this.receivedAt = receivedAt;
+    }
+
+    /** When the gateway received the line (epoch ms); for a resent message, when the first copy came. */
+    public long receivedAt() {
+        return receivedAt;
     }
 
     public String clientId() {

@@ -173,14 +173,16 @@ public final class Session extends Peer {
                 inProgress[mid] = d;
             }
         }
-        lastMessageAt = System.currentTimeMillis();
+        long now = System.currentTimeMillis();
+        lastMessageAt = now;
+        long receivedAt = d != null ? d.receivedAt : now;
         Delivery delivery = d;
         List<EspLinkListener> to = todo;
         String remote = remoteAddress;
         notifier().execute(() -> {
             for (EspLinkListener l : to) {
                 InboundMessage msg = new InboundMessage(this, mid, payload, connectCount, remote, l.ackMode(),
-                        delivery, l);
+                        delivery, l, receivedAt);
                 deliver(l, msg);
                 if (delivery != null && l.ackMode() == AckMode.RECEIVED) {
                     processed(delivery, l, true);
@@ -234,6 +236,7 @@ public final class Session extends Peer {
         final int messageId;
         final String payload;
         final Set<EspLinkListener> succeeded = Collections.newSetFromMap(new IdentityHashMap<>());
+        final long receivedAt = System.currentTimeMillis();
         int pending;
         boolean failed;
 

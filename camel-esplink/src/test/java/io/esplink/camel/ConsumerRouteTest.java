@@ -27,6 +27,7 @@ class ConsumerRouteTest extends EspLinkTestSupport {
         in.expectedBodiesReceived("{\"temp\": 21.5}", "second");
 
         TestNode n = upNode("kitchen-sensor", 2000);
+        long before = System.currentTimeMillis();
         n.client.send("{\"temp\": 21.5}").get(10, TimeUnit.SECONDS);
         n.client.send("second").get(10, TimeUnit.SECONDS);
 
@@ -42,6 +43,8 @@ class ConsumerRouteTest extends EspLinkTestSupport {
             String remote = m.getHeader(EspLinkConstants.REMOTE_ADDRESS, String.class);
             assertThat(remote).matches("127\\.0\\.0\\.1:\\d+").isNotEqualTo(address());
             assertThat(m.getHeader(EspLinkConstants.EVENT)).isNull();
+            // when the gateway received it: Camel's message timestamp
+            assertThat(m.getMessageTimestamp()).isBetween(before, System.currentTimeMillis());
         }
         assertThat(got.get(0).getMessage().getHeader(EspLinkConstants.REMOTE_ADDRESS))
                 .isEqualTo(server().session("kitchen-sensor").remoteAddress());
