@@ -1,15 +1,152 @@
 package io.esplink.gateway;
 
-import org.apache.camel.main.Main;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-/** Starts the esplink gateway: Camel Main with the YAML routes of the gateway and application.properties. */
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+
+/**
+ * The esplink gateway: Camel Main with the gateway's own routes (node log, HTTP API) and the ready routes named in
+ * {@code esplink.routes}.
+ * <p>
+ * Configuration comes from {@code application.properties}, overridden by environment variables
+ * ({@code ESPLINK_HTTP_PORT} for {@code esplink.http.port}), overridden in turn by {@code --name=value} arguments.
+ */
 public final class Gateway {
+
+    /** The ready route files to load: comma-separated base names from routes/, or resource locations. */
+    public static final String ROUTES = "esplink.routes";
+
+    private static final List<String> HELP_LINES = List.of(
+            "Usage: java -jar esplink-gateway.jar [--name=value ...]",
+            "",
+            "Every property of application.properties can be given as --name=value or as an environment",
+            "variable (ESPLINK_HTTP_PORT for esplink.http.port). The main ones, with their defaults:",
+            "  --esplink.port=8123           port the nodes connect to (their local.py PORT)",
+            "  --esplink.timeout=2000        link timeout in ms (their local.py TIMEOUT)",
+            "  --esplink.http.port=8080      HTTP API: GET /nodes, GET|POST /nodes/{id}/messages, GET /health",
+            "  --esplink.data.dir=./data     H2 database and JSON-lines files",
+            "  --esplink.expected=           client IDs you expect (comma-separated); others are warned about",
+            "  --esplink.reject-unknown=false  refuse client IDs not in esplink.expected",
+            "  --esplink.routes=esplink-to-database,esplink-to-files",
+            "                                ready routes to run; also esplink-to-mqtt, mqtt-to-esplink,",
+            "                                presence-to-mqtt, esplink-to-http, remote-control, or file:my.yaml",
+            "  --esplink.db.url=jdbc:h2:file:<data dir>/esplink   any JDBC URL (PostgreSQL works)");
 
     private Gateway() {
     }
 
     public static void main(String[] args) throws Exception {
+        Map<String, String> overrides;
+        try {
+            overrides = parseArguments(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            printHelp(System.err);
+            System.exit(2);
+            return;
+        }
+        if (overrides == null) {
+            printHelp(System.out);
+            return;
+        }
+        Main main = create(overrides);
+        main.run();
+        System.exit(main.getExitCode());
+    }
+
+    /**
+     * The {@code --name=value} arguments as properties; null if help was asked for.
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    static Map<String, String> parseArguments(String[] args) {
+        Map<String, String> props = new LinkedHashMap<>();
+        for (String arg : args) {
+            if (arg.equals("-h") || arg.equals("--help")) {
+                return null;
+            }
+            int eq = arg.indexOf('=');
+            if (!arg.startsWith("--") || eq <= 2) {
+                throw new IllegalArgumentException("Unknown argument '" + arg + "': expected --name=value");
+            }
+            props.put(arg.substring(2, eq), arg.substring(eq + 1));
+        }
+        return props;
+    }
+
+    private static void printHelp(PrintStream out) {
+        HELP_LINES.forEach(out::println);
+    }
+
+    /** A gateway not started yet, with {@code overrides} taking precedence over every other source. */
+    public static Main create(Map<String, String> overrides) {
         Main main = new Main(Gateway.class);
-        System.exit(main.run(args));
+        overrides.forEach(main::addOverrideProperty);
+        main.configure().addRoutesBuilder(new GatewayApiRoutes());
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport m) {
+                normaliseDataDir(m.getCamelContext());
+            }
+
+            @Override
+            public void afterConfigure(BaseMainSupport m) {
+                loadReadyRoutes(m.getCamelContext());
+            }
+        });
+        return main;
+    }
+
+    /** Makes esplink.data.dir absolute, so that every user of it (H2, files, logs) agrees on one directory. */
+    static void normaliseDataDir(CamelContext context) {
+        PropertiesComponent pc = context.getPropertiesComponent();
+        String dir = pc.resolveProperty("esplink.data.dir").orElse("./data");
+        pc.addOverrideProperty("esplink.data.dir", Path.of(dir).toAbsolutePath().normalize().toString());
+    }
+
+    /** Loads the route files named in {@value #ROUTES}, failing with the list of known ones for a bad name. */
+    static void loadReadyRoutes(CamelContext context) {
+        String names = context.getPropertiesComponent().resolveProperty(ROUTES).orElse("");
+        List<Resource> resources = new ArrayList<>();
+        for (String raw : names.split(",")) {
+            String name = raw.trim();
+            if (name.isEmpty()) {
+                continue;
+            }
+            String location = name.contains(":") ? name : "classpath:routes/" + name + ".yaml";
+            Resource r = PluginHelper.getResourceLoader(context).resolveResource(location);
+            if (r == null || !r.exists()) {
+                throw new IllegalArgumentException(ROUTES + ": no route file '" + name + "' (" + location
+                                                   + "). Known: " + ReadyRoutes.NAMES
+                                                   + ", or a location such as file:my-routes.yaml");
+            }
+            resources.add(r);
+        }
+        try {
+            PluginHelper.getRoutesLoader(context).loadRoutes(resources);
+        } catch (Exception e) {
+            throw new IllegalStateException("Could not load the routes of " + ROUTES + "=" + names + ": "
+                                            + e.getMessage(), e);
+        }
+    }
+
+    /** The ready route files shipped in esplink-routes. */
+    static final class ReadyRoutes {
+        static final List<String> NAMES = List.of("esplink-to-database", "esplink-to-files", "esplink-to-mqtt",
+                "mqtt-to-esplink", "presence-to-mqtt", "esplink-to-http", "remote-control");
+
+        private ReadyRoutes() {
+        }
     }
 }

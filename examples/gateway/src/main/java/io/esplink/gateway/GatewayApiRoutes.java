@@ -1,0 +1,73 @@
+package io.esplink.gateway;
+
+import io.esplink.camel.EspLinkConstants;
+import io.esplink.core.EspLinkException;
+import io.esplink.core.SendTimeoutException;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.rest.RestBindingMode;
+import org.apache.camel.spi.PropertiesComponent;
+
+/**
+ * The gateway's HTTP API on platform-http ({@code esplink.http.port}):
+ * <ul>
+ * <li>{@code GET /nodes}: every known node, connected or not, with its counters;</li>
+ * <li>{@code GET /nodes/{id}/messages?limit=N}: the latest stored messages of a node, newest first;</li>
+ * <li>{@code POST /nodes/{id}/messages}: sends the body (one line, or JSON) to the node and answers once the node
+ * ACKed it: 200, or 504 when it did not within {@code esplink.http.send-timeout}, 404 for a node never seen, 400 for
+ * a body that cannot be sent;</li>
+ * <li>{@code GET /health}: 200 when the node listener, the database and every route are up, else 503.</li>
+ * </ul>
+ */
+public class GatewayApiRoutes extends RouteBuilder {
+
+    static final String JSON = "application/json";
+
+    @Override
+    public void configure() {
+        PropertiesComponent pc = getContext().getPropertiesComponent();
+        String host = pc.resolveProperty("esplink.host").orElse("0.0.0.0");
+        String port = pc.resolveProperty("esplink.port").orElse("8123");
+        NodesApi api = new NodesApi(getContext(), host + ":" + port,
+                pc.resolveProperty("esplink.expected").orElse(""));
+        getContext().getRegistry().bind("esplinkNodesApi", api);
+
+        StringBuilder producer = new StringBuilder("esplink:").append(host).append(':').append(port)
+                .append("?timeout={{esplink.timeout}}&sendTimeout={{esplink.http.send-timeout}}");
+        if (!api.expectedClientIds().isEmpty()) {
+            producer.append("&expectedClientIds={{esplink.expected}}&rejectUnknownClients={{esplink.reject-unknown}}");
+        }
+
+        // the body is the line to send, whatever the Content-Type: curl -d sends form-urlencoded
+        restConfiguration().component("platform-http").bindingMode(RestBindingMode.off)
+                .endpointProperty("populateBodyWithForm", "false");
+
+        onException(SendTimeoutException.class).handled(true)
+                .process(e -> api.error(e, 504, e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)));
+        onException(IllegalArgumentException.class).handled(true)
+                .process(e -> api.error(e, 400, e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)));
+        onException(EspLinkException.class).handled(true)
+                .process(e -> api.error(e, 503, e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)));
+
+        rest("/nodes").id("esplink-api-nodes")
+                .get().produces(JSON).to("direct:esplink-api-nodes")
+                .get("/{id}/messages").produces(JSON).to("direct:esplink-api-messages")
+                .post("/{id}/messages").produces(JSON).to("direct:esplink-api-send");
+        rest("/health").id("esplink-api-health-rest")
+                .get().produces(JSON).to("direct:esplink-api-health");
+
+        from("direct:esplink-api-nodes").routeId("esplink-api-list")
+                .bean(api, "listNodes");
+        from("direct:esplink-api-messages").routeId("esplink-api-messages")
+                .bean(api, "latestMessages");
+        from("direct:esplink-api-send").routeId("esplink-api-send")
+                .bean(api, "prepareSend")
+                .filter(header(Exchange.HTTP_RESPONSE_CODE).isNull())
+                    .setHeader(EspLinkConstants.CLIENT_ID, header("id"))
+                    .to(producer.toString())
+                    .bean(api, "sent")
+                .end();
+        from("direct:esplink-api-health").routeId("esplink-api-health")
+                .bean(api, "health");
+    }
+}
