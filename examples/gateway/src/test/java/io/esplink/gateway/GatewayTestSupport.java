@@ -1,0 +1,162 @@
+package io.esplink.gateway;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.esplink.core.EspLinkClient;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.main.Main;
+import org.apache.camel.test.AvailablePortFinder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.awaitility.Awaitility.await;
+
+/** Starts the real gateway (Camel Main) on free loopback ports with a fresh data directory. */
+abstract class GatewayTestSupport {
+
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final String HOST = "127.0.0.1";
+    static final long TIMEOUT_MS = 1000;
+
+    final ObjectMapper mapper = new ObjectMapper();
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final List<Node> nodes = new ArrayList<>();
+
+    @TempDir
+    Path dataDir;
+    Main main;
+    int nodePort;
+    int httpPort;
+
+    /** Starts the gateway; {@code extra} are --name=value style overrides on top of the test defaults. */
+    void startGateway(Map<String, String> extra) {
+        nodePort = AvailablePortFinder.getNextAvailable();
+        httpPort = AvailablePortFinder.getNextAvailable();
+        Map<String, String> props = new HashMap<>();
+        props.put("esplink.host", HOST);
+        props.put("esplink.port", String.valueOf(nodePort));
+        props.put("esplink.timeout", String.valueOf(TIMEOUT_MS));
+        props.put("esplink.http.host", HOST);
+        props.put("esplink.http.port", String.valueOf(httpPort));
+        props.put("esplink.data.dir", dataDir.toString());
+        props.putAll(extra);
+        main = Gateway.create(props);
+        try {
+            main.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("gateway did not start", e);
+        }
+        await().atMost(WAIT).until(() -> context() != null && context().getStatus() == ServiceStatus.Started);
+    }
+
+    void startGateway() {
+        startGateway(Map.of());
+    }
+
+    CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (Node n : nodes) {
+            n.client.close();
+        }
+        if (main != null) {
+            main.stop();
+        }
+    }
+
+    /** A simulated node (the component's Java node client) that records what it receives. */
+    Node node(String clientId) {
+        EspLinkClient client = EspLinkClient.builder(HOST, nodePort, clientId).timeoutMs(TIMEOUT_MS).build();
+        Node n = new Node(client);
+        client.onMessage(n.received::add);
+        nodes.add(n);
+        client.start();
+        await().atMost(WAIT).until(client::isUp);
+        return n;
+    }
+
+    static final class Node {
+        final EspLinkClient client;
+        final List<String> received = new CopyOnWriteArrayList<>();
+
+        Node(EspLinkClient client) {
+            this.client = client;
+        }
+    }
+
+    // ---- HTTP ----
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String contentType, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    URI uri(String path) {
+        return URI.create("http://" + HOST + ":" + httpPort + path);
+    }
+
+    JsonNode json(HttpResponse<String> r) throws IOException {
+        return mapper.readTree(r.body());
+    }
+
+    // ---- database ----
+
+    DataSource dataSource() {
+        return context().getRegistry().lookupByNameAndType(NodesApi.DATA_SOURCE, DataSource.class);
+    }
+
+    /** The rows of {@code sql} (one String per column), or an empty list while the table does not exist yet. */
+    List<List<String>> rows(String sql, Object... args) {
+        try (Connection c = dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            List<List<String>> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                int cols = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    List<String> row = new ArrayList<>();
+                    for (int i = 1; i <= cols; i++) {
+                        row.add(rs.getString(i));
+                    }
+                    out.add(row);
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            return List.of();
+        }
+    }
+}
