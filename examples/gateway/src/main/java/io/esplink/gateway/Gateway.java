@@ -91,12 +91,18 @@ public final class Gateway {
 
     /** A gateway not started yet, with {@code overrides} taking precedence over every other source. */
     public static Main create(Map<String, String> overrides) {
+        return create(overrides, System.getenv());
+    }
+
+    /** As {@link #create(Map)}, reading environment variables from {@code env}. */
+    static Main create(Map<String, String> overrides, Map<String, String> env) {
         Main main = new Main(Gateway.class);
         overrides.forEach(main::addOverrideProperty);
         main.configure().addRoutesBuilder(new GatewayApiRoutes());
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
+                rankEnvironmentBelowArguments(m.getCamelContext(), env);
                 normaliseDataDir(m.getCamelContext());
             }
 
@@ -106,6 +112,14 @@ public final class Gateway {
             }
         });
         return main;
+    }
+
+    /** Arguments (override properties) above environment variables above application.properties. */
+    static void rankEnvironmentBelowArguments(CamelContext context, Map<String, String> env) {
+        org.apache.camel.component.properties.PropertiesComponent pc
+                = (org.apache.camel.component.properties.PropertiesComponent) context.getPropertiesComponent();
+        pc.setEnvironmentVariableMode(org.apache.camel.component.properties.PropertiesComponent.ENVIRONMENT_VARIABLES_MODE_NEVER);
+        pc.addPropertiesSource(new EnvironmentPropertiesSource(env));
     }
 
     /** Makes esplink.data.dir absolute, so that every user of it (H2, files, logs) agrees on one directory. */

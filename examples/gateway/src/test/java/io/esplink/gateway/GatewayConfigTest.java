@@ -31,6 +31,17 @@ class GatewayConfigTest extends GatewayTestSupport {
     }
 
     @Test
+    void environmentVariables_winOverApplicationProperties_argumentsWinOverBoth() throws Exception {
+        // the test support passes esplink.timeout as an argument
+        startGateway(Map.of(), Map.of("ESPLINK_HTTP_SEND_TIMEOUT", "7s", "ESPLINK_TIMEOUT", "1500"));
+        assertThat(context().getPropertiesComponent().resolveProperty("esplink.http.send-timeout")).hasValue("7s");
+        assertThat(context().getPropertiesComponent().resolveProperty("esplink.timeout"))
+                .hasValue(String.valueOf(TIMEOUT_MS));
+        assertThat(context().getPropertiesComponent().resolveProperty("esplink.routes"))
+                .as("untouched: from application.properties").hasValue("esplink-to-database,esplink-to-files");
+    }
+
+    @Test
     void unknownRouteName_failsToStart_namingTheKnownRoutes() {
         Throwable t = catchThrowable(() -> startGateway(Map.of(Gateway.ROUTES, "esplink-to-database,esplink-to-fax")));
         Throwable root = t;

@@ -50,6 +50,11 @@ abstract class GatewayTestSupport {
 
     /** Starts the gateway; {@code extra} are --name=value style overrides on top of the test defaults. */
     void startGateway(Map<String, String> extra) {
+        startGateway(extra, Map.of());
+    }
+
+    /** As {@link #startGateway(Map)}, with {@code env} as the environment variables. */
+    void startGateway(Map<String, String> extra, Map<String, String> env) {
         nodePort = AvailablePortFinder.getNextAvailable();
         httpPort = AvailablePortFinder.getNextAvailable();
         Map<String, String> props = new HashMap<>();
@@ -60,7 +65,7 @@ abstract class GatewayTestSupport {
         props.put("esplink.http.port", String.valueOf(httpPort));
         props.put("esplink.data.dir", dataDir.toString());
         props.putAll(extra);
-        main = Gateway.create(props);
+        main = Gateway.create(props, env);
         try {
             main.start();
         } catch (Exception e) {
