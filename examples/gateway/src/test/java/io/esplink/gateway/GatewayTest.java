@@ -131,11 +131,13 @@ class GatewayTest extends GatewayTestSupport {
         var r = post("/nodes/led/messages", "text/plain", "on\n"); // one trailing newline is the line's end
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(json(r).get("delivered").asBoolean()).isTrue();
-        // answered after the ACK: the node has it already
+        // answered after the ACK (the node client hands a line to its application just after ACKing it)
+        await().atMost(WAIT).until(() -> n.received.size() >= 1);
         assertThat(n.received).containsExactly("on");
 
         var j = post("/nodes/led/messages", "application/json", "{\n  \"cmd\": \"led\",\n  \"on\": false\n}");
         assertThat(j.statusCode()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> n.received.size() >= 2);
         assertThat(n.received).containsExactly("on", "{\"cmd\":\"led\",\"on\":false}");
         assertThat(n.client.duplicates()).isZero();
     }
@@ -156,6 +158,7 @@ class GatewayTest extends GatewayTestSupport {
         assertThat(json(form).get("error").asText()).contains("text/plain");
 
         assertThat(post("/nodes/led/messages", "text/plain", "ok").statusCode()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> n.received.size() >= 1);
         assertThat(n.received).as("nothing of the refused requests reached the node").containsExactly("ok");
     }
 
