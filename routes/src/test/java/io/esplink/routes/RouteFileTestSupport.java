@@ -1,0 +1,96 @@
+package io.esplink.routes;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.esplink.core.EspLinkClient;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.test.AvailablePortFinder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Runs route files of routes/ the way a user runs them alone: a fresh Camel context, the file(s) loaded as YAML,
+ * and only the properties a user would set (everything else from the files' defaults). Nodes are the component's
+ * Java node client on loopback.
+ */
+abstract class RouteFileTestSupport {
+
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final String HOST = "127.0.0.1";
+    static final long TIMEOUT_MS = 1000;
+
+    protected DefaultCamelContext context;
+    protected int nodePort;
+    protected final Map<String, String> props = new HashMap<>();
+    private final List<EspLinkClient> clients = new ArrayList<>();
+
+    @BeforeEach
+    void createContext() {
+        nodePort = AvailablePortFinder.getNextAvailable();
+        context = new DefaultCamelContext();
+        props.put("esplink.host", HOST);
+        props.put("esplink.port", String.valueOf(nodePort));
+        props.put("esplink.timeout", String.valueOf(TIMEOUT_MS));
+    }
+
+    @AfterEach
+    void stopEverything() {
+        clients.forEach(EspLinkClient::close);
+        context.stop();
+    }
+
+    /** Loads routes/{@code names}.yaml (base names) and starts them with {@link #props}. */
+    void run(String... names) throws Exception {
+        Properties p = new Properties();
+        p.putAll(props);
+        context.getPropertiesComponent().setInitialProperties(p);
+        List<Resource> resources = new ArrayList<>();
+        for (String name : names) {
+            Path file = Path.of(name + ".yaml").toAbsolutePath();
+            resources.add(PluginHelper.getResourceLoader(context).resolveResource("file:" + file));
+        }
+        PluginHelper.getRoutesLoader(context).loadRoutes(resources);
+        context.start();
+    }
+
+    /** Adds routes written in YAML (for routes that use the Kamelets). */
+    void runYaml(String yaml) throws Exception {
+        Properties p = new Properties();
+        p.putAll(props);
+        context.getPropertiesComponent().setInitialProperties(p);
+        PluginHelper.getRoutesLoader(context)
+                .loadRoutes(org.apache.camel.support.ResourceHelper.fromString("test.yaml", yaml));
+        context.start();
+    }
+
+    /** A started node that records what it receives, with its link up. */
+    Node node(String clientId) {
+        EspLinkClient c = EspLinkClient.builder(HOST, nodePort, clientId).timeoutMs(TIMEOUT_MS).build();
+        clients.add(c);
+        Node n = new Node(c);
+        c.onMessage(n.received::add);
+        c.start();
+        await().atMost(WAIT).until(c::isUp);
+        return n;
+    }
+
+    static final class Node {
+        final EspLinkClient client;
+        final List<String> received = new CopyOnWriteArrayList<>();
+
+        Node(EspLinkClient client) {
+            this.client = client;
+        }
+    }
+}
