@@ -8,16 +8,16 @@ import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.camel.test.AvailablePortFinder;
 
 /** An embedded ActiveMQ Artemis with only an MQTT acceptor on 127.0.0.1 and a free port; nothing persisted. */
-final class MqttBroker implements AutoCloseable {
+public final class MqttBroker implements AutoCloseable {
 
-    final int port;
+    public final int port;
     private final EmbeddedActiveMQ server = new EmbeddedActiveMQ();
 
-    MqttBroker() throws Exception {
+    public MqttBroker() throws Exception {
         this(AvailablePortFinder.getNextAvailable());
     }
 
-    static MqttBroker onPort(int port) throws Exception {
+    public static MqttBroker onPort(int port) throws Exception {
         return new MqttBroker(port);
     }
 
@@ -34,7 +34,7 @@ final class MqttBroker implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "tcp://127.0.0.1:" + port;
     }
 

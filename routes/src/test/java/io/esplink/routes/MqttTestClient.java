@@ -12,15 +12,15 @@ import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /** A plain Paho client for tests: records what arrives on its subscriptions, publishes. */
-final class MqttTestClient implements AutoCloseable {
+public final class MqttTestClient implements AutoCloseable {
 
-    record Received(String topic, String payload, boolean retained) {
+    public record Received(String topic, String payload, boolean retained) {
     }
 
-    final List<Received> received = new CopyOnWriteArrayList<>();
+    public final List<Received> received = new CopyOnWriteArrayList<>();
     private final MqttClient client;
 
-    MqttTestClient(String brokerUrl) throws MqttException {
+    public MqttTestClient(String brokerUrl) throws MqttException {
         client = new MqttClient(brokerUrl, "test-" + UUID.randomUUID(), new MemoryPersistence());
         MqttConnectOptions o = new MqttConnectOptions();
         o.setCleanSession(true);
@@ -28,26 +28,26 @@ final class MqttTestClient implements AutoCloseable {
         client.connect(o);
     }
 
-    MqttTestClient subscribe(String filter) throws MqttException {
+    public MqttTestClient subscribe(String filter) throws MqttException {
         client.subscribe(filter, 1, (topic, m) -> received.add(
                 new Received(topic, new String(m.getPayload(), StandardCharsets.UTF_8), m.isRetained())));
         return this;
     }
 
-    void publish(String topic, String payload) throws MqttException {
+    public void publish(String topic, String payload) throws MqttException {
         MqttMessage m = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
         m.setQos(1);
         client.publish(topic, m);
     }
 
-    void clearRetained(String topic) throws MqttException {
+    public void clearRetained(String topic) throws MqttException {
         MqttMessage m = new MqttMessage(new byte[0]);
         m.setQos(1);
         m.setRetained(true);
         client.publish(topic, m);
     }
 
-    List<String> payloadsOn(String topic) {
+    public List<String> payloadsOn(String topic) {
         return received.stream().filter(r -> r.topic().equals(topic)).map(Received::payload).toList();
     }
 
