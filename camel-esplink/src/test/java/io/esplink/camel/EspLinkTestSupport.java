@@ -10,6 +10,7 @@ import io.esplink.core.EspLinkClient;
 import io.esplink.core.EspLinkServer;
 import io.esplink.core.Session;
 import io.esplink.testing.RawNode;
+import io.esplink.testing.RecordingNode;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
@@ -131,22 +132,20 @@ abstract class EspLinkTestSupport {
         return r;
     }
 
-    /** A Java node client and what it received, in order. */
-    static final class TestNode {
-        final EspLinkClient client;
-        final List<String> received = new CopyOnWriteArrayList<>();
+    /** A Java node client and what it received, in order, with this class's waits. */
+    static final class TestNode extends RecordingNode {
 
         TestNode(EspLinkClient client) {
-            this.client = client;
+            super(client);
         }
 
         TestNode awaitUp() {
-            await().atMost(WAIT).until(client::isUp);
+            awaitUp(WAIT);
             return this;
         }
 
         void awaitReceived(int count) {
-            await().atMost(WAIT).until(() -> received.size() >= count);
+            awaitReceived(count, WAIT);
         }
     }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.esplink.testing.RecordingNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,7 +40,7 @@ class ArtemisMqttRoutesTest extends MqttRoutesContract {
         int port = broker.port;
         broker.close(); // the route starts without a broker: its producer starts lazily
         run("esplink-to-mqtt");
-        Node n = node("kitchen");
+        RecordingNode n = node("kitchen");
         CompletableFuture<Void> sent = n.client.send("kept");
         await().atMost(WAIT).until(() -> n.client.retransmissions() >= 1);
         assertThat(sent).as("not ACKed while the broker is down").isNotDone();

@@ -3,6 +3,7 @@ package io.esplink.routes;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import io.esplink.testing.RecordingNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,8 +34,8 @@ class KameletsTest extends RouteFileTestSupport {
                               timeout: "{{esplink.timeout}}"
                               clientId: display
                 """);
-        Node display = node("display");
-        Node sensor = node("sensor");
+        RecordingNode display = node("display");
+        RecordingNode sensor = node("sensor");
 
         // processed (the source's default): ACKed only once the display has ACKed the relayed line
         sensor.client.send("21.5").get(10, TimeUnit.SECONDS);
@@ -58,7 +59,7 @@ class KameletsTest extends RouteFileTestSupport {
                               port: "{{esplink.port}}"
                               timeout: "{{esplink.timeout}}"
                 """);
-        Node led = node("led");
+        RecordingNode led = node("led");
         context.createProducerTemplate().sendBodyAndHeader("direct:command", "on", "CamelEspLinkClientId", "led");
         // the template returns once the node has ACKed
         await().atMost(WAIT).until(() -> led.received.size() >= 1);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.esplink.testing.RecordingNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -40,7 +41,7 @@ abstract class MqttRoutesContract extends RouteFileTestSupport {
     void esplinkToMqtt_publishesEachNodeMessageOnceOnItsUpTopic_inOrder() throws Exception {
         observer.subscribe(prefix + "/+/up");
         run("esplink-to-mqtt");
-        Node n = node("kitchen");
+        RecordingNode n = node("kitchen");
         for (int i = 1; i <= 5; i++) {
             n.client.send("{\"seq\":" + i + "}").get(10, TimeUnit.SECONDS); // ACKed once the broker has it
         }
@@ -53,7 +54,7 @@ abstract class MqttRoutesContract extends RouteFileTestSupport {
     void esplinkToMqtt_clientIdWithTopicWildcards_isPublishedUnderItsSafeName() throws Exception {
         observer.subscribe(prefix + "/#");
         run("esplink-to-mqtt");
-        Node n = node("barn/+#1");
+        RecordingNode n = node("barn/+#1");
         n.client.send("hay").get(10, TimeUnit.SECONDS);
         await().atMost(WAIT).until(() -> !observer.received.isEmpty());
         assertThat(observer.received).extracting(MqttTestClient.Received::topic).containsExactly(prefix + "/barn___1/up");
@@ -62,8 +63,8 @@ abstract class MqttRoutesContract extends RouteFileTestSupport {
     @Test
     void mqttToEsplink_sendsEachDownMessageToItsNodeOnce_inOrder() throws Exception {
         run("mqtt-to-esplink");
-        Node led = node("led");
-        Node other = node("other");
+        RecordingNode led = node("led");
+        RecordingNode other = node("other");
         for (int i = 1; i <= 4; i++) {
             observer.publish(prefix + "/led/down", "state " + i);
         }
@@ -78,7 +79,7 @@ abstract class MqttRoutesContract extends RouteFileTestSupport {
         run("presence-to-mqtt");
         String topic = prefix + "/porch/presence";
         try {
-            Node n = node("porch");
+            RecordingNode n = node("porch");
             try (MqttTestClient late = new MqttTestClient(brokerUrl())) {
                 late.subscribe(prefix + "/+/presence");
                 await().atMost(WAIT).until(() -> !late.payloadsOn(topic).isEmpty());

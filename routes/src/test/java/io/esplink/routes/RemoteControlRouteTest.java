@@ -3,6 +3,7 @@ package io.esplink.routes;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import io.esplink.testing.RecordingNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,8 +14,8 @@ class RemoteControlRouteTest extends RouteFileTestSupport {
     @Test
     void buttonStates_reachTheLedNode_onceEach_inOrder_withTheDemosDefaultIds() throws Exception {
         run("remote-control");
-        Node led = node("rx");
-        Node button = node("tx");
+        RecordingNode led = node("rx");
+        RecordingNode button = node("tx");
         button.client.send("[1]").get(10, TimeUnit.SECONDS);
         button.client.send("[0]").get(10, TimeUnit.SECONDS);
         button.client.send("[1]").get(10, TimeUnit.SECONDS);
@@ -30,10 +31,10 @@ class RemoteControlRouteTest extends RouteFileTestSupport {
         props.put("esplink.relay.from", "button");
         props.put("esplink.relay.to", "lamp");
         run("remote-control");
-        Node button = node("button");
+        RecordingNode button = node("button");
         button.client.send("[1]").get(10, TimeUnit.SECONDS); // ACKed on receipt: the button never waits
 
-        Node lamp = node("lamp");
+        RecordingNode lamp = node("lamp");
         await().atMost(WAIT).until(() -> lamp.received.size() >= 1);
         assertThat(lamp.received).containsExactly("[1]");
     }

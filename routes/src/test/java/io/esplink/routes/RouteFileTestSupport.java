@@ -7,17 +7,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.esplink.core.EspLinkClient;
+import io.esplink.testing.RecordingNode;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.test.AvailablePortFinder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * Runs route files of routes/ the way a user runs them alone: a fresh Camel context, the file(s) loaded as YAML,
@@ -33,7 +30,7 @@ abstract class RouteFileTestSupport {
     protected DefaultCamelContext context;
     protected int nodePort;
     protected final Map<String, String> props = new HashMap<>();
-    private final List<EspLinkClient> clients = new ArrayList<>();
+    private final List<RecordingNode> nodes = new ArrayList<>();
 
     @BeforeEach
     void createContext() {
@@ -46,7 +43,7 @@ abstract class RouteFileTestSupport {
 
     @AfterEach
     void stopEverything() {
-        clients.forEach(EspLinkClient::close);
+        nodes.forEach(RecordingNode::close);
         context.stop();
     }
 
@@ -75,22 +72,9 @@ abstract class RouteFileTestSupport {
     }
 
     /** A started node that records what it receives, with its link up. */
-    Node node(String clientId) {
-        EspLinkClient c = EspLinkClient.builder(HOST, nodePort, clientId).timeoutMs(TIMEOUT_MS).build();
-        clients.add(c);
-        Node n = new Node(c);
-        c.onMessage(n.received::add);
-        c.start();
-        await().atMost(WAIT).until(c::isUp);
+    RecordingNode node(String clientId) {
+        RecordingNode n = RecordingNode.up(HOST, nodePort, clientId, TIMEOUT_MS, WAIT);
+        nodes.add(n);
         return n;
-    }
-
-    static final class Node {
-        final EspLinkClient client;
-        final List<String> received = new CopyOnWriteArrayList<>();
-
-        Node(EspLinkClient client) {
-            this.client = client;
-        }
     }
 }

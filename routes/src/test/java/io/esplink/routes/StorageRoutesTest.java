@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.esplink.testing.RecordingNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +29,7 @@ class StorageRoutesTest extends RouteFileTestSupport {
         props.put("esplink.data.dir", dir.toString());
         props.put("esplink.db.url", "jdbc:h2:file:" + dir.resolve("db") + "/esplink");
         run("esplink-to-database", "esplink-to-files");
-        Node n = node("weird/../id");
+        RecordingNode n = node("weird/../id");
         for (int i = 1; i <= 3; i++) {
             n.client.send("m" + i).get(10, TimeUnit.SECONDS);
         }

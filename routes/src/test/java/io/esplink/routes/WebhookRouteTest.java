@@ -16,6 +16,7 @@ import org.apache.camel.test.AvailablePortFinder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.esplink.testing.RecordingNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -58,7 +59,7 @@ class WebhookRouteTest extends RouteFileTestSupport {
     @Test
     void nodeMessages_arePostedAsJson_onceEach_withTheirOrigin() throws Exception {
         run("esplink-to-http");
-        Node n = node("kitchen");
+        RecordingNode n = node("kitchen");
         n.client.send("{\"temp\": 21.5}").get(10, TimeUnit.SECONDS); // ACKed after the 2xx
         n.client.send("plain text").get(10, TimeUnit.SECONDS);
 
@@ -76,7 +77,7 @@ class WebhookRouteTest extends RouteFileTestSupport {
     @Test
     void serverError_failsTheExchange_nodeResends_andTheMessageArrivesOnceAccepted() throws Exception {
         run("esplink-to-http");
-        Node n = node("kitchen");
+        RecordingNode n = node("kitchen");
         failNext.set(2);
         CompletableFuture<Void> sent = n.client.send("important");
 

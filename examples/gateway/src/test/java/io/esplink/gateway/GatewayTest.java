@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
+import io.esplink.testing.RecordingNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -18,7 +19,7 @@ class GatewayTest extends GatewayTestSupport {
     @Test
     void nodeMessages_landInH2AndInTheNodesJsonLinesFile_inOrder_onceEach() throws Exception {
         startGateway();
-        Node n = node("kitchen");
+        RecordingNode n = node("kitchen");
         for (int i = 1; i <= 5; i++) {
             n.client.send("{\"seq\":" + i + "}").get(10, TimeUnit.SECONDS); // ACKed only once stored
         }
@@ -45,7 +46,7 @@ class GatewayTest extends GatewayTestSupport {
     @Test
     void connectAndDisconnect_areStoredInTheDatabaseAndTheEventsFile() throws Exception {
         startGateway();
-        Node n = node("porch");
+        RecordingNode n = node("porch");
         n.client.close();
 
         await().atMost(WAIT).until(() -> rows("SELECT event FROM esplink_event WHERE client_id = ?", "porch").size() == 2);
@@ -61,10 +62,10 @@ class GatewayTest extends GatewayTestSupport {
     @Test
     void getNodes_listsConnectedAndDisconnectedNodes_withCounters() throws Exception {
         startGateway(Map.of("esplink.expected", "kitchen,attic"));
-        Node kitchen = node("kitchen");
+        RecordingNode kitchen = node("kitchen");
         kitchen.client.send("a").get(10, TimeUnit.SECONDS);
         kitchen.client.send("b").get(10, TimeUnit.SECONDS);
-        Node porch = node("porch");
+        RecordingNode porch = node("porch");
         porch.client.send("c").get(10, TimeUnit.SECONDS);
         porch.client.close();
         await().atMost(WAIT).until(() -> !nodeJson("porch").get("connected").asBoolean());
@@ -95,7 +96,7 @@ class GatewayTest extends GatewayTestSupport {
     @Test
     void reconnects_areCountedInGetNodes() throws Exception {
         startGateway();
-        Node n = node("shed");
+        RecordingNode n = node("shed");
         n.client.dropLink();
         await().atMost(WAIT).until(() -> n.client.connects() == 2 && n.client.isUp());
         await().atMost(WAIT).until(() -> nodeJson("shed").get("reconnects").asInt() == 1);
@@ -105,7 +106,7 @@ class GatewayTest extends GatewayTestSupport {
     @Test
     void getMessages_returnsTheLatestStored_newestFirst_limited() throws Exception {
         startGateway();
-        Node n = node("kitchen");
+        RecordingNode n = node("kitchen");
         for (int i = 1; i <= 4; i++) {
             n.client.send("m" + i).get(10, TimeUnit.SECONDS);
         }
@@ -126,7 +127,7 @@ class GatewayTest extends GatewayTestSupport {
     @Test
     void post_reachesTheNodeExactlyOnce_andAnswersAfterItsAck() throws Exception {
         startGateway();
-        Node n = node("led");
+        RecordingNode n = node("led");
 
         var r = post("/nodes/led/messages", "text/plain", "on\n"); // one trailing newline is the line's end
         assertThat(r.statusCode()).isEqualTo(200);
@@ -145,7 +146,7 @@ class GatewayTest extends GatewayTestSupport {
     @Test
     void post_answers404ForANodeNeverSeen_400ForBadBodies_415ForFormEncoding() throws Exception {
         startGateway();
-        Node n = node("led");
+        RecordingNode n = node("led");
 
         var unknown = post("/nodes/ghost/messages", "text/plain", "on");
         assertThat(unknown.statusCode()).isEqualTo(404);
@@ -165,7 +166,7 @@ class GatewayTest extends GatewayTestSupport {
     @Test
     void post_toANodeThatIsAway_answers504AfterTheSendTimeout() throws Exception {
         startGateway(Map.of("esplink.http.send-timeout", "1s"));
-        Node n = node("away");
+        RecordingNode n = node("away");
         n.client.close();
         await().atMost(WAIT).until(() -> !nodeJson("away").get("connected").asBoolean());
 
@@ -200,7 +201,7 @@ class GatewayTest extends GatewayTestSupport {
     @Test
     void withoutTheDatabaseRoute_messagesAnswer503_andFilesStillWork() throws Exception {
         startGateway(Map.of(Gateway.ROUTES, "esplink-to-files"));
-        Node n = node("kitchen");
+        RecordingNode n = node("kitchen");
         n.client.send("x").get(10, TimeUnit.SECONDS);
         assertThat(Files.readAllLines(dataDir.resolve("messages/kitchen.jsonl"))).hasSize(1);
         assertThat(get("/nodes/kitchen/messages").statusCode()).isEqualTo(503);

@@ -15,13 +15,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.esplink.core.EspLinkClient;
+import io.esplink.testing.RecordingNode;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.main.Main;
@@ -40,7 +39,7 @@ abstract class GatewayTestSupport {
 
     final ObjectMapper mapper = new ObjectMapper();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    final List<Node> nodes = new ArrayList<>();
+    final List<RecordingNode> nodes = new ArrayList<>();
 
     @TempDir
     Path dataDir;
@@ -84,32 +83,17 @@ abstract class GatewayTestSupport {
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (Node n : nodes) {
-            n.client.close();
-        }
+        nodes.forEach(RecordingNode::close);
         if (main != null) {
             main.stop();
         }
     }
 
-    /** A simulated node (the component's Java node client) that records what it receives. */
-    Node node(String clientId) {
-        EspLinkClient client = EspLinkClient.builder(HOST, nodePort, clientId).timeoutMs(TIMEOUT_MS).build();
-        Node n = new Node(client);
-        client.onMessage(n.received::add);
+    /** A simulated node (the component's Java node client) that records what it receives, its link up. */
+    RecordingNode node(String clientId) {
+        RecordingNode n = RecordingNode.up(HOST, nodePort, clientId, TIMEOUT_MS, WAIT);
         nodes.add(n);
-        client.start();
-        await().atMost(WAIT).until(client::isUp);
         return n;
-    }
-
-    static final class Node {
-        final EspLinkClient client;
-        final List<String> received = new CopyOnWriteArrayList<>();
-
-        Node(EspLinkClient client) {
-            this.client = client;
-        }
     }
 
     // ---- HTTP ----

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.esplink.testing.RecordingNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -35,7 +36,7 @@ class PostgresStorageTest extends GatewayTestSupport {
     @Test
     void storageAndApi_workOnPostgreSql() throws Exception {
         startGateway(Map.of("esplink.db.url", url));
-        Node n = node("pg-node");
+        RecordingNode n = node("pg-node");
         n.client.send("{\"t\":1}").get(10, TimeUnit.SECONDS);
         n.client.send("second").get(10, TimeUnit.SECONDS);
 

@@ -15,6 +15,7 @@ import org.apache.camel.test.AvailablePortFinder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.esplink.testing.RecordingNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -62,7 +63,7 @@ class ReadyRoutesTest extends GatewayTestSupport {
     void everyEnabledRoute_getsEachNodeMessageOnce() throws Exception {
         startWithEveryRoute();
         try (MqttTestClient mqtt = new MqttTestClient(broker.url()).subscribe("esplink/+/up")) {
-            Node n = node("kitchen");
+            RecordingNode n = node("kitchen");
             for (int i = 1; i <= 3; i++) {
                 n.client.send("r" + i).get(20, TimeUnit.SECONDS); // ACKed once every processed route is done
             }
@@ -79,8 +80,8 @@ class ReadyRoutesTest extends GatewayTestSupport {
     @Test
     void mqttCommands_reachTheNode_presenceIsRetained_andTheRelayWorks() throws Exception {
         startWithEveryRoute();
-        Node led = node("rx");
-        Node button = node("tx");
+        RecordingNode led = node("rx");
+        RecordingNode button = node("tx");
         try (MqttTestClient mqtt = new MqttTestClient(broker.url())) {
             mqtt.publish("esplink/rx/down", "blink");
             await().atMost(WAIT).until(() -> !led.received.isEmpty());

@@ -18,11 +18,7 @@ class SimulatedNodesTest extends GatewayTestSupport {
     @Test
     void simulatorWithOutages_everyReadingStoredExactlyOnce_inDatabaseAndFiles() throws Exception {
         startGateway();
-        Simulation.Settings s = new Simulation.Settings();
-        s.host = HOST;
-        s.port = nodePort;
-        s.timeoutMs = TIMEOUT_MS;
-        s.ids = List.of("sim-1", "sim-2", "sim-3", "sim-4");
+        Simulation.Settings s = settings("sim-1", "sim-2", "sim-3", "sim-4");
         s.rate = 20;
         s.count = 30;
         s.outageEvery = Duration.ofMillis(600);
@@ -56,11 +52,7 @@ class SimulatedNodesTest extends GatewayTestSupport {
     @Test
     void postToASimulatedNode_isPrintedByIt_once() throws Exception {
         startGateway();
-        Simulation.Settings s = new Simulation.Settings();
-        s.host = HOST;
-        s.port = nodePort;
-        s.timeoutMs = TIMEOUT_MS;
-        s.ids = List.of("sim-1");
+        Simulation.Settings s = settings("sim-1");
         s.rate = 0;
         List<String> printed = new CopyOnWriteArrayList<>();
         try (Simulation sim = new Simulation(s, printed::add).start()) {
@@ -69,5 +61,15 @@ class SimulatedNodesTest extends GatewayTestSupport {
             await().atMost(WAIT).until(() -> !printed.isEmpty());
             assertThat(printed).containsExactly("sim-1 <- led on");
         }
+    }
+
+    /** Simulator settings for this test's gateway. */
+    private Simulation.Settings settings(String... ids) {
+        Simulation.Settings s = new Simulation.Settings();
+        s.host = HOST;
+        s.port = nodePort;
+        s.timeoutMs = TIMEOUT_MS;
+        s.ids = List.of(ids);
+        return s;
     }
 }
