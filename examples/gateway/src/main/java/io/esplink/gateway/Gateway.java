@@ -1,6 +1,7 @@
 package io.esplink.gateway;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,6 +15,8 @@ import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The esplink gateway: Camel Main with the gateway's own routes (node log, HTTP API) and the ready routes named in
@@ -26,6 +29,10 @@ public final class Gateway {
 
     /** The ready route files to load: comma-separated base names from routes/, or resource locations. */
     public static final String ROUTES = "esplink.routes";
+    /** Where route files named in {@value #ROUTES} are looked for before the jar's copies. */
+    public static final String ROUTES_DIR = "esplink.routes.dir";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
     private static final List<String> HELP_LINES = List.of(
             "Usage: java -jar esplink-gateway.jar [--name=value ...]",
@@ -41,6 +48,7 @@ public final class Gateway {
             "  --esplink.routes=esplink-to-database,esplink-to-files",
             "                                ready routes to run; also esplink-to-mqtt, mqtt-to-esplink,",
             "                                presence-to-mqtt, esplink-to-http, remote-control, or file:my.yaml",
+            "  --esplink.routes.dir=routes   where those files are looked for first (then in the jar)",
             "  --esplink.db.url=jdbc:h2:file:<data dir>/esplink   any JDBC URL (PostgreSQL works)");
 
     private Gateway() {
@@ -110,6 +118,16 @@ public final class Gateway {
             public void afterConfigure(BaseMainSupport m) {
                 loadReadyRoutes(m.getCamelContext());
             }
+
+            @Override
+            public void afterStart(BaseMainSupport m) {
+                PropertiesComponent pc = m.getCamelContext().getPropertiesComponent();
+                LOG.info("esplink gateway ready: nodes on {}:{}, HTTP API on http://{}:{}/nodes, data in {}, routes {}",
+                        pc.resolveProperty("esplink.host").orElse("?"), pc.resolveProperty("esplink.port").orElse("?"),
+                        pc.resolveProperty("esplink.http.host").orElse("?"),
+                        pc.resolveProperty("esplink.http.port").orElse("?"),
+                        pc.resolveProperty("esplink.data.dir").orElse("?"), pc.resolveProperty(ROUTES).orElse(""));
+            }
         });
         return main;
     }
@@ -129,16 +147,29 @@ public final class Gateway {
         pc.addOverrideProperty("esplink.data.dir", Path.of(dir).toAbsolutePath().normalize().toString());
     }
 
-    /** Loads the route files named in {@value #ROUTES}, failing with the list of known ones for a bad name. */
+    /**
+     * Loads the route files named in {@value #ROUTES}, failing with the list of known ones for a bad name. A name is
+     * looked up in the directory {@value #ROUTES_DIR} first (./routes by default, so that edits to the repository's
+     * routes/ apply without a rebuild), then in the jar.
+     */
     static void loadReadyRoutes(CamelContext context) {
         String names = context.getPropertiesComponent().resolveProperty(ROUTES).orElse("");
+        Path dir = Path.of(context.getPropertiesComponent().resolveProperty(ROUTES_DIR).orElse("routes"));
         List<Resource> resources = new ArrayList<>();
         for (String raw : names.split(",")) {
             String name = raw.trim();
             if (name.isEmpty()) {
                 continue;
             }
-            String location = name.contains(":") ? name : "classpath:routes/" + name + ".yaml";
+            String location;
+            if (name.contains(":")) {
+                location = name;
+            } else if (Files.isRegularFile(dir.resolve(name + ".yaml"))) {
+                location = "file:" + dir.resolve(name + ".yaml").toAbsolutePath();
+            } else {
+                location = "classpath:routes/" + name + ".yaml";
+            }
+            LOG.info("Route file {}: {}", name, location);
             Resource r = PluginHelper.getResourceLoader(context).resolveResource(location);
             if (r == null || !r.exists()) {
                 throw new IllegalArgumentException(ROUTES + ": no route file '" + name + "' (" + location

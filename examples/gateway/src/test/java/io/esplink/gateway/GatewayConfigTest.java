@@ -53,6 +53,24 @@ class GatewayConfigTest extends GatewayTestSupport {
     }
 
     @Test
+    void routeFilesInTheRoutesDir_winOverTheJarsCopies() throws Exception {
+        java.nio.file.Path dir = dataDir.resolve("my-routes");
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("esplink-to-files.yaml"), """
+                - route:
+                    id: my-own-files-route
+                    from:
+                      uri: "timer:mine?repeatCount=1"
+                      steps:
+                        - log: "mine"
+                """);
+        startGateway(Map.of(Gateway.ROUTES_DIR, dir.toString()));
+        assertThat(context().getRoute("my-own-files-route")).isNotNull();
+        assertThat(context().getRoute("esplink-to-files")).as("the jar's copy is not loaded").isNull();
+        assertThat(context().getRoute("esplink-to-database")).as("not in the dir: from the jar").isNotNull();
+    }
+
+    @Test
     void relativeDataDir_isMadeAbsolute() throws Exception {
         startGateway(Map.of("esplink.data.dir", "target/relative-data-test"));
         String dir = context().getPropertiesComponent().resolveProperty("esplink.data.dir").orElseThrow();
