@@ -1,10 +1,7 @@
 package io.esplink.core;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -235,7 +232,8 @@ public final class Session extends Peer {
     static final class Delivery {
         final int messageId;
         final String payload;
-        final Set<EspLinkListener> succeeded = Collections.newSetFromMap(new IdentityHashMap<>());
+        /** The listeners done with it; few, so a list (consumers compare by identity). */
+        final List<EspLinkListener> succeeded = new ArrayList<>(2);
         final long receivedAt = System.currentTimeMillis();
         int pending;
         boolean failed;
