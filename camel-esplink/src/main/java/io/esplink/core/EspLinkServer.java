@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -52,7 +51,8 @@ public final class EspLinkServer {
     private final SslContext sslContext;
 
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
-    private final CopyOnWriteArrayList<Registration> registrations = new CopyOnWriteArrayList<>();
+    /** Replaced as a whole on every change (never modified), so that sessions can tell a change by identity. */
+    private volatile List<Registration> registrations = List.of();
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder refusedConnections = new LongAdder();
     private final ChannelGroup channels = new DefaultChannelGroup("esplink", GlobalEventExecutor.INSTANCE);
@@ -144,24 +144,44 @@ public final class EspLinkServer {
      * Registers a listener for the node {@code clientId}, or for every node ({@code clientId} null). Every
      * listener whose node matches receives each message and event; a listener registered twice counts once.
      */
-    public void addListener(String clientId, EspLinkListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        registrations.addIfAbsent(new Registration(clientId, listener));
+    public synchronized void addListener(String clientId, EspLinkListener listener) {
+        Registration r = new Registration(clientId, Objects.requireNonNull(listener, "listener"));
+        if (!registrations.contains(r)) {
+            List<Registration> next = new ArrayList<>(registrations);
+            next.add(r);
+            registrations = List.copyOf(next);
+        }
     }
 
-    public void removeListener(String clientId, EspLinkListener listener) {
-        registrations.remove(new Registration(clientId, listener));
+    public synchronized void removeListener(String clientId, EspLinkListener listener) {
+        List<Registration> next = new ArrayList<>(registrations);
+        if (next.remove(new Registration(clientId, listener))) {
+            registrations = List.copyOf(next);
+        }
     }
 
-    /** The listeners that receive the messages of node {@code clientId}, in registration order. */
-    List<EspLinkListener> messageListeners(String clientId) {
+    /**
+     * The listeners that receive the messages of node {@code clientId}, in registration order. Sessions keep the
+     * answer until the registrations change, so the per-message path neither searches nor allocates.
+     */
+    Listeners messageListeners(String clientId, Listeners cached) {
+        List<Registration> current = registrations;
+        if (cached != null && cached.of == current) {
+            return cached;
+        }
         List<EspLinkListener> out = new ArrayList<>(2);
-        for (Registration r : registrations) {
+        boolean anyProcessed = false;
+        for (Registration r : current) {
             if (r.matches(clientId) && r.listener().wantsMessages()) {
                 out.add(r.listener());
+                anyProcessed |= r.listener().ackMode() == AckMode.PROCESSED;
             }
         }
-        return out;
+        return new Listeners(current, List.copyOf(out), anyProcessed);
+    }
+
+    /** The message listeners of one node as of one version of the registrations. */
+    record Listeners(List<Registration> of, List<EspLinkListener> list, boolean anyProcessed) {
     }
 
     private List<EspLinkListener> eventListeners(String clientId) {
@@ -174,7 +194,7 @@ public final class EspLinkServer {
         return out;
     }
 
-    private record Registration(String clientId, EspLinkListener listener) {
+    record Registration(String clientId, EspLinkListener listener) {
         boolean matches(String id) {
             return clientId == null || clientId.equals(id);
         }

@@ -25,6 +25,8 @@ public final class Session extends Peer {
     /** Ack mode "processed": messages that failed in some listener, kept to skip the others on the resend. */
     private final Delivery[] partial = new Delivery[256];
     private final LongAdder undeliverable = new LongAdder();
+    /** The listeners of this node's messages, as last resolved (replaced when the registrations change). */
+    private volatile EspLinkServer.Listeners listeners;
 
     private volatile String remoteAddress;
     private volatile long connectedSince;
@@ -107,7 +109,9 @@ public final class Session extends Peer {
      * listeners that have not succeeded yet, so none of them sees it twice.
      */
     void onMessage(Channel ch, int mid, String payload, int connectCount) {
-        List<EspLinkListener> targets = server.messageListeners(id);
+        EspLinkServer.Listeners listeners = server.messageListeners(id, this.listeners);
+        this.listeners = listeners;
+        List<EspLinkListener> targets = listeners.list();
         if (targets.isEmpty()) {
             undeliverable.increment();
             long now = System.currentTimeMillis();
@@ -118,13 +122,9 @@ public final class Session extends Peer {
             }
             return;
         }
-        boolean anyProcessed = false;
-        for (EspLinkListener l : targets) {
-            anyProcessed |= l.ackMode() == AckMode.PROCESSED;
-        }
         Delivery d = null;
         List<EspLinkListener> todo = targets;
-        if (!anyProcessed) {
+        if (!listeners.anyProcessed()) {
             ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
             if (!acceptInbound(mid)) {
                 return;
@@ -153,10 +153,13 @@ public final class Session extends Peer {
                 if (d == null || !d.payload.equals(payload)) {
                     d = new Delivery(mid, payload);
                 }
-                todo = new ArrayList<>(targets.size());
-                for (EspLinkListener l : targets) {
-                    if (!d.succeeded.contains(l)) {
-                        todo.add(l);
+                if (!d.succeeded.isEmpty()) {
+                    // a resend after a partial failure: only to the listeners that have not succeeded yet
+                    todo = new ArrayList<>(targets.size());
+                    for (EspLinkListener l : targets) {
+                        if (!d.succeeded.contains(l)) {
+                            todo.add(l);
+                        }
                     }
                 }
                 if (todo.isEmpty()) {
