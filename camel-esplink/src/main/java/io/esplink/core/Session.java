@@ -109,8 +109,11 @@ public final class Session extends Peer {
      * listeners that have not succeeded yet, so none of them sees it twice.
      */
     void onMessage(Channel ch, int mid, String payload, int connectCount) {
-        EspLinkServer.Listeners listeners = server.messageListeners(id, this.listeners);
-        this.listeners = listeners;
+        EspLinkServer.Listeners cached = this.listeners;
+        EspLinkServer.Listeners listeners = server.messageListeners(id, cached);
+        if (listeners != cached) {
+            this.listeners = listeners;
+        }
         List<EspLinkListener> targets = listeners.list();
         if (targets.isEmpty()) {
             undeliverable.increment();
