@@ -33,16 +33,27 @@ def _temperature():
         return None
 
 
+class GatewayClient(client.Client):
+    # The client's documented hook for a refused first connection. By default it raises, which ends
+    # the client's task: a node that boots before the gateway (after a power cut, say) would then never
+    # connect. Returning instead lets the client retry as after any outage (2 x TIMEOUT later).
+    async def bad_server(self):
+        print('gateway not reachable yet, retrying')
+
+
 class Node:
     def __init__(self):
         self.interval = local.READING_INTERVAL_S
         self.seq = 0
         self.started = utime.ticks_ms()
+        self.links = 0  # times the link to the gateway came up since boot
         self.led = None if local.LED_PIN is None else Pin(local.LED_PIN, Pin.OUT)
-        self.cl = client.Client(local.MY_ID, local.SERVER, local.PORT, local.SSID, local.PW,
+        self.cl = GatewayClient(local.MY_ID, local.SERVER, local.PORT, local.SSID, local.PW,
                                 local.TIMEOUT, conn_cb=self.on_link, verbose=local.VERBOSE)
 
     def on_link(self, up):
+        if up:
+            self.links += 1
         print('link', 'up' if up else 'down')
 
     def uptime_s(self):
@@ -55,8 +66,8 @@ class Node:
                 'free_mem': gc.mem_free()}
 
     def status(self):
-        return {'status': {'id': local.MY_ID, 'connects': self.cl.connects, 'uptime_s': self.uptime_s(),
-                           'interval_s': self.interval, 'led': None if self.led is None else self.led.value()}}
+        return {'status': {'id': local.MY_ID, 'links': self.links, 'uptime_s': self.uptime_s(),
+                           'interval_s': self.interval, 'led': None if self.led is None else bool(self.led.value())}}
 
     def handle(self, line):
         # One command line in, the reply line out (None: no reply). Never raises.
