@@ -1,6 +1,7 @@
 package io.esplink.camel;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.esplink.testing.RawNode;
@@ -11,6 +12,7 @@ import org.apache.camel.component.mock.MockEndpoint;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Node to route: one exchange per delivered message, with the documented headers; connection events. */
 class ConsumerRouteTest extends EspLinkTestSupport {
@@ -108,5 +110,43 @@ class ConsumerRouteTest extends EspLinkTestSupport {
         assertThat(disconnected.getHeader(EspLinkConstants.CLIENT_ID)).isEqualTo("mute");
         assertThat(disconnected.getHeader(EspLinkConstants.EVENT_REASON, String.class))
                 .startsWith("timeout").contains("500 ms");
+    }
+
+    @Test
+    void messageNoConsumerWants_isNotAcknowledged_andReachesAConsumerStartedLater_once() throws Exception {
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("clientId=n1&timeout=500")).routeId("first").to("mock:first");
+                // keeps the shared server (and the node's link) up while "first" is stopped
+                from(esplink("clientId=someone-else&timeout=500")).to("mock:other");
+            }
+        });
+        TestNode n = upNode("n1", 500);
+        // past ID 0 first: a resend of message 0 is always delivered again (L10), which would blur "once"
+        MockEndpoint first = mock("first");
+        first.expectedBodiesReceived("warm-up");
+        n.client.send("warm-up").get(10, TimeUnit.SECONDS);
+        first.assertIsSatisfied();
+        context.getRouteController().stopRoute("first");
+
+        CompletableFuture<Void> sent = n.client.send("early");
+        await().atMost(WAIT).until(() -> n.client.retransmissions() >= 1);
+        assertThat(sent).as("the node keeps it").isNotDone();
+        assertThat(server().session("n1").undeliverable()).isGreaterThanOrEqualTo(1);
+
+        MockEndpoint late = mock("late");
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("clientId=n1&timeout=500")).to("mock:late");
+            }
+        });
+        sent.get(10, TimeUnit.SECONDS);
+        n.client.send("after").get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> late.getReceivedCounter() >= 2);
+        assertThat(late.getReceivedExchanges()).extracting(e -> e.getMessage().getBody(String.class))
+                .containsExactly("early", "after");
+        assertThat(mock("other").getReceivedCounter()).isZero();
     }
 }
