@@ -56,6 +56,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "sslContextParameters": target.setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
         case "timeout": target.setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "wait": target.setWait(property(camelContext, boolean.class, value)); return true;
+        case "windowstore":
+        case "windowStore": target.setWindowStore(property(camelContext, io.esplink.core.WindowStore.class, value)); return true;
         case "writedelayafterconnect":
         case "writeDelayAfterConnect": target.setWriteDelayAfterConnect(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         default: return false;
@@ -98,6 +100,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
         case "timeout": return long.class;
         case "wait": return boolean.class;
+        case "windowstore":
+        case "windowStore": return io.esplink.core.WindowStore.class;
         case "writedelayafterconnect":
         case "writeDelayAfterConnect": return long.class;
         default: return null;
@@ -141,6 +145,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "sslContextParameters": return target.getSslContextParameters();
         case "timeout": return target.getTimeout();
         case "wait": return target.isWait();
+        case "windowstore":
+        case "windowStore": return target.getWindowStore();
         case "writedelayafterconnect":
         case "writeDelayAfterConnect": return target.getWriteDelayAfterConnect();
         default: return null;

@@ -23,7 +23,7 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(22);
+        Set<String> props = new HashSet<>(23);
         props.add("ackMode");
         props.add("bridgeErrorHandler");
         props.add("clientId");
@@ -45,6 +45,7 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
         props.add("sslContextParameters");
         props.add("timeout");
         props.add("wait");
+        props.add("windowStore");
         props.add("writeDelayAfterConnect");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);
         SECRET_PROPERTY_NAMES = Collections.emptySet();

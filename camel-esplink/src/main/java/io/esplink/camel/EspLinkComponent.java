@@ -21,7 +21,7 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
-import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.support.HealthCheckComponent;
 import org.apache.camel.support.jsse.SSLContextParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * closed when the last one stops. The event loops and the delivery threads are shared by all servers.
  */
 @Component("esplink")
-public class EspLinkComponent extends DefaultComponent {
+public class EspLinkComponent extends HealthCheckComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(EspLinkComponent.class);
 

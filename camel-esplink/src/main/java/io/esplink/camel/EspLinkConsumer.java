@@ -5,19 +5,32 @@ import io.esplink.core.EspLinkListener;
 import io.esplink.core.EspLinkServer;
 import io.esplink.core.InboundMessage;
 import io.esplink.core.SessionEvent;
+import io.esplink.core.WindowStore;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import org.apache.camel.health.HealthCheckHelper;
+import org.apache.camel.health.HealthCheckRepository;
+import org.apache.camel.spi.ExceptionHandler;
 import org.apache.camel.support.DefaultConsumer;
+import org.apache.camel.support.LoggingExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One exchange per message a node delivers (and per connect and disconnect with events=true). With
  * ackMode=processed the message is acknowledged only when the exchange completed without an exception.
+ * <p>
+ * Failed exchanges are logged once per change (see {@link FailureLog}) unless an exception handler of the user's
+ * is configured, which is then given every one; the consumer's health check is DOWN while they fail.
  */
 public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener {
 
+    private static final Logger LOG = LoggerFactory.getLogger(EspLinkConsumer.class);
+
     private final AckMode ackMode;
     private EspLinkServer server;
+    private volatile FailureLog failures;
 
     public EspLinkConsumer(EspLinkEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -32,6 +45,15 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        failures = new FailureLog(LOG, "Route " + (getRouteId() != null ? getRouteId() : getEndpoint().getEndpointUri()));
+        // the health check is optional: only where Camel's health module is present
+        HealthCheckRepository repository = HealthCheckHelper.getHealthCheckRepository(getEndpoint().getCamelContext(),
+                "consumers", HealthCheckRepository.class);
+        if (repository != null && getHealthCheck() == null) {
+            EspLinkConsumerHealthCheck check = new EspLinkConsumerHealthCheck(this, getRouteId());
+            check.setEnabled(getEndpoint().getComponent().isHealthCheckConsumerEnabled());
+            setHealthCheck(check);
+        }
         EspLinkEndpoint ep = getEndpoint();
         server = ep.getComponent().acquire(ep);
         try {
@@ -70,19 +92,37 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
     }
 
     @Override
+    public WindowStore windowStore() {
+        return getEndpoint().getWindowStore();
+    }
+
+    /** How this consumer's exchanges fail, if they do. */
+    FailureLog failures() {
+        return failures;
+    }
+
+    @Override
+    public void onNotDelivered(InboundMessage msg, Exception cause) {
+        failed(msg.clientId(), null, new IllegalStateException("cannot tell whether the store " + windowStore()
+                                                               + " holds message " + msg.messageId() + " already",
+                cause), "The message is left unacknowledged: the node resends it");
+    }
+
+    @Override
     public void onMessage(InboundMessage msg) {
         Exchange exchange = newExchange(msg.payload(), msg.clientId(), msg.remoteAddress(), msg.connectCount(),
                 msg.receivedAt());
         exchange.getIn().setHeader(EspLinkConstants.MESSAGE_ID, msg.messageId());
         getAsyncProcessor().process(exchange, doneSync -> {
             Exception failure = exchange.getException();
-            msg.done(failure == null && !exchange.isRollbackOnly());
-            if (failure != null) {
-                getExceptionHandler().handleException(
-                        ackMode == AckMode.PROCESSED
-                                ? "Message not acknowledged: the node will resend it"
-                                : "Message acknowledged to the node but not processed",
-                        exchange, failure);
+            boolean ok = failure == null && !exchange.isRollbackOnly();
+            msg.done(ok);
+            if (ok) {
+                failures.succeeded();
+            } else {
+                failed(msg.clientId(), exchange, failure, ackMode == AckMode.PROCESSED
+                        ? "The message is left unacknowledged: the node resends it"
+                        : "The message was acknowledged on receipt (ackMode=received) and is lost");
             }
             releaseExchange(exchange, false);
         });
@@ -95,12 +135,22 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
         exchange.getIn().setHeader(EspLinkConstants.EVENT, event.type().name());
         exchange.getIn().setHeader(EspLinkConstants.EVENT_REASON, event.reason());
         getAsyncProcessor().process(exchange, doneSync -> {
-            if (exchange.getException() != null) {
-                getExceptionHandler().handleException("Error processing a connection event", exchange,
-                        exchange.getException());
+            if (exchange.getException() != null || exchange.isRollbackOnly()) {
+                failed(event.clientId(), exchange, exchange.getException(),
+                        "The " + event.type() + " event is lost (events are not resent)");
+            } else {
+                failures.succeeded();
             }
             releaseExchange(exchange, false);
         });
+    }
+
+    private void failed(String clientId, Exchange exchange, Throwable failure, String consequence) {
+        ExceptionHandler handler = getExceptionHandler();
+        if (handler != null && !(handler instanceof LoggingExceptionHandler) && failure != null) {
+            handler.handleException(consequence, exchange, failure);
+        }
+        failures.failed(clientId, failure, consequence);
     }
 
     /** An exchange with the headers every exchange of this consumer carries. */

@@ -10,6 +10,7 @@ import io.esplink.core.AckMode;
 import io.esplink.core.DuplicateClientPolicy;
 import io.esplink.core.Protocol;
 import io.esplink.core.ServerConfig;
+import io.esplink.core.WindowStore;
 import org.apache.camel.AsyncEndpoint;
 import org.apache.camel.MultipleConsumersSupport;
 import org.apache.camel.Category;
@@ -90,6 +91,13 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint, M
                             + "for a consumer of connection events only: it then takes no part in acknowledging "
                             + "messages.")
     private boolean messages = true;
+    @UriParam(label = "consumer,advanced",
+              description = "The store this route writes node messages to, if it can tell which messages it holds "
+                            + "(an io.esplink.core.WindowStore, such as the ready io.esplink.camel.store.JdbcStore and "
+                            + "io.esplink.camel.store.JsonLinesStore). After a gateway restart, a node's resend of a "
+                            + "message this store kept before the crash (its ACK never left) is then acknowledged "
+                            + "without being routed again. Needs ackMode=processed.")
+    private WindowStore windowStore;
 
     @UriParam(label = "producer", defaultValue = "true",
               description = "Complete the exchange only when the node has acknowledged the message, resending it "
@@ -218,7 +226,11 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint, M
         if (host == null || host.isEmpty()) {
             throw new IllegalArgumentException("esplink: a host is required, as in esplink:0.0.0.0:8123");
         }
-        ackModeValue();
+        if (ackModeValue() != AckMode.PROCESSED && windowStore != null) {
+            throw new IllegalArgumentException("esplink: windowStore needs ackMode=processed (" + getEndpointUri()
+                                               + "): with ackMode=received a message is acknowledged before it is "
+                                               + "stored");
+        }
         if (clientId != null) {
             if (!"*".equals(clientId)) {
                 Protocol.checkClientId(clientId);
@@ -360,6 +372,14 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint, M
 
     public void setMessages(boolean messages) {
         this.messages = messages;
+    }
+
+    public WindowStore getWindowStore() {
+        return windowStore;
+    }
+
+    public void setWindowStore(WindowStore windowStore) {
+        this.windowStore = windowStore;
     }
 
     public boolean isEvents() {

@@ -19,6 +19,21 @@ public interface EspLinkListener {
 
     void onMessage(InboundMessage message);
 
+    /**
+     * The store this listener writes node messages to, if it can tell which it holds (ack mode processed only): a
+     * restarted gateway then recognises a resend of a message this listener stored before a crash. Null for none.
+     */
+    default WindowStore windowStore() {
+        return null;
+    }
+
+    /**
+     * {@code message} was not given to this listener because its {@link #windowStore()} could not be read, so it is
+     * unknown whether the store holds it; it stays unacknowledged and the node resends it.
+     */
+    default void onNotDelivered(InboundMessage message, Exception cause) {
+    }
+
     default void onEvent(SessionEvent event) {
     }
 }

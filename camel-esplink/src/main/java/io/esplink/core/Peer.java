@@ -172,10 +172,13 @@ public class Peer {
         return mid != 0 && window.contains(mid);
     }
 
-    /** Marks {@code mid} as seen after it was processed (ack mode "processed"). */
-    protected synchronized void markSeen(int mid) {
+    /**
+     * Marks {@code mid} as seen after it was processed (ack mode "processed"), counting it as a new message if it was
+     * {@code delivered}, as a duplicate if every listener had it already.
+     */
+    protected synchronized void markSeen(int mid, boolean delivered) {
         window.mark(mid);
-        messagesIn.increment();
+        (delivered ? messagesIn : duplicatesIn).increment();
     }
 
     /** ID 0 arrived (ack mode "processed"): the peer restarted (L10). */

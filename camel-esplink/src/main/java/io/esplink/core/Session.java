@@ -27,6 +27,8 @@ public final class Session extends Peer {
     private final LongAdder undeliverable = new LongAdder();
     /** The listeners of this node's messages, as last resolved (replaced when the registrations change). */
     private volatile EspLinkServer.Listeners listeners;
+    /** Ack mode "processed": per listener with a window store, what its store holds of this node. */
+    private final List<Recall> recalls = new ArrayList<>(2);
 
     private volatile String remoteAddress;
     private volatile long connectedSince;
@@ -113,6 +115,9 @@ public final class Session extends Peer {
         EspLinkServer.Listeners listeners = server.messageListeners(id, cached);
         if (listeners != cached) {
             this.listeners = listeners;
+            synchronized (this) {
+                recalls.removeIf(r -> !listeners.list().contains(r.listener));
+            }
         }
         List<EspLinkListener> targets = listeners.list();
         if (targets.isEmpty()) {
@@ -167,7 +172,7 @@ public final class Session extends Peer {
                 }
                 if (todo.isEmpty()) {
                     // every listener still registered has it already (the one that failed has gone)
-                    markSeen(mid);
+                    markSeen(mid, d.delivered);
                     ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
                     return;
                 }
@@ -186,12 +191,72 @@ public final class Session extends Peer {
             for (EspLinkListener l : to) {
                 InboundMessage msg = new InboundMessage(this, mid, payload, connectCount, remote, l.ackMode(),
                         delivery, l, receivedAt);
+                if (delivery != null && l.windowStore() != null && alreadyStored(l, msg, delivery)) {
+                    continue;
+                }
+                if (delivery != null) {
+                    delivery.delivered = true;
+                }
                 deliver(l, msg);
                 if (delivery != null && l.ackMode() == AckMode.RECEIVED) {
                     processed(delivery, l, true);
                 }
             }
         });
+    }
+
+    /**
+     * True if the store of {@code listener} holds {@code msg} already (the node resends what that store kept before
+     * the ACK was lost, maybe before a gateway restart), or if that cannot be known now; either way the listener's
+     * part is then reported. Runs on the notifier, which alone loads recalls.
+     */
+    private boolean alreadyStored(EspLinkListener listener, InboundMessage msg, Delivery d) {
+        Recall r;
+        try {
+            r = recall(listener);
+        } catch (Exception e) {
+            listener.onNotDelivered(msg, e);
+            processed(d, listener, false);
+            return true;
+        }
+        synchronized (this) {
+            if (!r.holds(msg.messageId(), msg.payload())) {
+                if (msg.messageId() == 0) {
+                    r.forget(); // a new ID 0: the node restarted (L10)
+                }
+                return false;
+            }
+        }
+        processed(d, listener, true);
+        return true;
+    }
+
+    /** What the store of {@code listener} holds of this node, read from the store at the first need. */
+    private Recall recall(EspLinkListener listener) throws Exception {
+        synchronized (this) {
+            Recall r = recallOf(listener);
+            if (r != null) {
+                return r;
+            }
+        }
+        StoredTail tail = listener.windowStore().load(id);
+        synchronized (this) {
+            Recall r = recallOf(listener);
+            if (r == null) {
+                r = new Recall(listener, tail == null ? StoredTail.EMPTY : tail);
+                recalls.add(r);
+            }
+            return r;
+        }
+    }
+
+    private Recall recallOf(EspLinkListener listener) {
+        for (Recall r : recalls) {
+            if (r.listener == listener) {
+                return r;
+            }
+        }
+        return null;
     }
 
     private void deliver(EspLinkListener listener, InboundMessage msg) {
@@ -208,6 +273,12 @@ public final class Session extends Peer {
         Channel ch;
         int mid = d.messageId;
         synchronized (this) {
+            if (success && listener.windowStore() != null) {
+                Recall r = recallOf(listener);
+                if (r != null) {
+                    r.stored(mid, d.payload);
+                }
+            }
             if (inProgress[mid] != d) {
                 return;
             }
@@ -226,7 +297,7 @@ public final class Session extends Peer {
                         Protocol.hex(mid), id);
                 return;
             }
-            markSeen(mid);
+            markSeen(mid, d.delivered);
             ch = channel();
         }
         if (ch != null) {
@@ -243,10 +314,54 @@ public final class Session extends Peer {
         final long receivedAt = System.currentTimeMillis();
         int pending;
         boolean failed;
+        /** Given to at least one listener (not only recognised as stored by every store). */
+        volatile boolean delivered;
 
         Delivery(int messageId, String payload) {
             this.messageId = messageId;
             this.payload = payload;
+        }
+    }
+
+    /**
+     * What the store of one listener holds of this node (see {@link WindowStore}): its own duplicate window, rebuilt
+     * from the store at the first need and then kept as the listener stores messages. Guarded by the session.
+     */
+    private static final class Recall {
+        final EspLinkListener listener;
+        final DuplicateWindow window;
+        int lastMid;
+        /** The payload of the newest stored message while its ID is 0: only an equal ID 0 is a resend of it. */
+        String lastZeroPayload;
+
+        Recall(EspLinkListener listener, StoredTail tail) {
+            this.listener = listener;
+            this.window = tail.window();
+            this.lastMid = tail.lastMessageId();
+            this.lastZeroPayload = lastMid == 0 ? tail.lastPayload() : null;
+        }
+
+        boolean holds(int mid, String payload) {
+            if (mid == 0) {
+                return lastMid == 0 && payload.equals(lastZeroPayload);
+            }
+            return window.contains(mid);
+        }
+
+        void stored(int mid, String payload) {
+            if (mid == 0) {
+                window.clear();
+            }
+            window.mark(mid);
+            lastMid = mid;
+            lastZeroPayload = mid == 0 ? payload : null;
+        }
+
+        /** The node restarted: nothing it sent before counts any more. */
+        void forget() {
+            window.clear();
+            lastMid = -1;
+            lastZeroPayload = null;
         }
     }
 

@@ -1,0 +1,358 @@
+package io.esplink.camel.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import io.esplink.camel.EspLinkConstants;
+import io.esplink.core.StoredTail;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Node messages and connection events in two tables of any JDBC database (the SQL runs on H2 and PostgreSQL):
+ * <pre>
+ * esplink_message (id, received_at, client_id, message_id, payload)
+ * esplink_event   (id, at, client_id, event, reason, remote_address, connect_count)
+ * </pre>
+ * {@link #store} inserts one row in its own transaction and returns after the commit, and a commit means on disk:
+ * <ul>
+ * <li>PostgreSQL (and other servers) sync a commit themselves with their defaults ({@code synchronous_commit=on},
+ * {@code fsync=on}); do not turn those off.</li>
+ * <li>H2 does not: on its defaults a commit returns before anything is written (a background thread writes every
+ * 500 ms), and even with {@code WRITE_DELAY=0} it is only written to the operating system, never synced. On an H2
+ * database kept in files this store therefore sets {@code WRITE_DELAY 0} at start (a persistent setting) and, with
+ * {@link #setSyncOnCommit syncOnCommit} (the default), runs {@code CHECKPOINT SYNC} after every commit, which syncs
+ * the file. Both need H2's admin rights (user {@code sa} by default).</li>
+ * </ul>
+ * As a window store it reads a node's latest rows back, so a restarted gateway does not insert a resend twice.
+ */
+public class JdbcStore implements MessageStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    static final int TAIL_ROWS = 256;
+
+    private DataSource dataSource;
+    private String messageTable = "esplink_message";
+    private String eventTable = "esplink_event";
+    private String probeTable = "esplink_probe";
+    private boolean createSchema = true;
+    private boolean syncOnCommit = true;
+    private String url;
+    /** Run after each commit to sync it, when the database does not (H2); null for none. */
+    private volatile String syncStatement;
+
+    public JdbcStore() {
+    }
+
+    public JdbcStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public DataSource getDataSource() {
+        return dataSource;
+    }
+
+    public void setDataSource(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public String getMessageTable() {
+        return messageTable;
+    }
+
+    public void setMessageTable(String messageTable) {
+        this.messageTable = name(messageTable);
+    }
+
+    public String getEventTable() {
+        return eventTable;
+    }
+
+    public void setEventTable(String eventTable) {
+        this.eventTable = name(eventTable);
+    }
+
+    public String getProbeTable() {
+        return probeTable;
+    }
+
+    /** A table of one row that {@link #probe()} writes to. */
+    public void setProbeTable(String probeTable) {
+        this.probeTable = name(probeTable);
+    }
+
+    public boolean isCreateSchema() {
+        return createSchema;
+    }
+
+    /** Whether {@link #start()} creates the tables and indexes that are missing (default true). */
+    public void setCreateSchema(boolean createSchema) {
+        this.createSchema = createSchema;
+    }
+
+    public boolean isSyncOnCommit() {
+        return syncOnCommit;
+    }
+
+    /**
+     * On an H2 database in files: whether every commit is synced to disk ({@code CHECKPOINT SYNC}), so that an
+     * acknowledged message survives a power cut; false leaves it written to the operating system only, which survives a
+     * crash of the gateway but not of the machine, at a lower cost. Other databases sync commits themselves.
+     */
+    public void setSyncOnCommit(boolean syncOnCommit) {
+        this.syncOnCommit = syncOnCommit;
+    }
+
+    /**
+     * Creates what is missing of the schema, makes an H2 file database write every commit at once, and checks that a
+     * row can be written: fails naming the database and the cause.
+     */
+    public void start() throws SQLException {
+        if (dataSource == null) {
+            throw new IllegalStateException("JdbcStore: no dataSource set");
+        }
+        try (Connection c = dataSource.getConnection()) {
+            url = c.getMetaData().getURL();
+            if (isH2Files(c)) {
+                try (Statement st = c.createStatement()) {
+                    // on H2's default (500 ms) a commit returns before anything is written
+                    st.execute("SET WRITE_DELAY 0");
+                } catch (SQLException e) {
+                    throw new SQLException("Database " + url + ": cannot make H2 write each commit at once (SET "
+                                           + "WRITE_DELAY 0 needs admin rights): " + e.getMessage(), e);
+                }
+                syncStatement = syncOnCommit ? "CHECKPOINT SYNC" : null;
+            } else {
+                syncStatement = null;
+            }
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            if (createSchema) {
+                try (Statement st = c.createStatement()) {
+                    for (String ddl : schema()) {
+                        st.execute(ddl);
+                    }
+                }
+                if (!c.getAutoCommit()) {
+                    c.commit();
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("cannot create the tables in", e);
+        }
+        probe();
+        LOG.debug("JDBC store on {}{}", url, syncStatement != null ? " (" + syncStatement + " after each commit)" : "");
+    }
+
+    private static boolean isH2Files(Connection c) throws SQLException {
+        String product = c.getMetaData().getDatabaseProductName();
+        String u = c.getMetaData().getURL();
+        return "H2".equals(product) && u != null && !u.startsWith("jdbc:h2:mem:");
+    }
+
+    /** Commits, and syncs the commit where the database does not. */
+    private void commit(Connection c) throws SQLException {
+        c.commit();
+        String sync = syncStatement;
+        if (sync != null) {
+            try (Statement st = c.createStatement()) {
+                st.execute(sync);
+            }
+        }
+    }
+
+    /** The statements that create the tables and indexes where missing. */
+    public List<String> schema() {
+        return List.of(
+                "CREATE TABLE IF NOT EXISTS " + messageTable + " (id BIGINT GENERATED BY DEFAULT AS IDENTITY "
+                       + "PRIMARY KEY, received_at TIMESTAMP WITH TIME ZONE NOT NULL, client_id VARCHAR(1000) NOT NULL, "
+                       + "message_id INT NOT NULL, payload VARCHAR(1000000) NOT NULL)",
+                "CREATE INDEX IF NOT EXISTS " + messageTable + "_by_client ON " + messageTable + " (client_id, id)",
+                "CREATE TABLE IF NOT EXISTS " + eventTable + " (id BIGINT GENERATED BY DEFAULT AS IDENTITY "
+                       + "PRIMARY KEY, at TIMESTAMP WITH TIME ZONE NOT NULL, client_id VARCHAR(1000) NOT NULL, "
+                       + "event VARCHAR(16) NOT NULL, reason VARCHAR(1000), remote_address VARCHAR(100), "
+                       + "connect_count INT)",
+                "CREATE INDEX IF NOT EXISTS " + eventTable + "_by_client ON " + eventTable + " (client_id, id)",
+                "CREATE TABLE IF NOT EXISTS " + probeTable + " (id INT PRIMARY KEY, at TIMESTAMP WITH TIME ZONE "
+                       + "NOT NULL)");
+    }
+
+    @Override
+    public String location() {
+        return url != null ? url : String.valueOf(dataSource);
+    }
+
+    @Override
+    public void store(Exchange exchange) throws SQLException {
+        Message in = exchange.getMessage();
+        String event = in.getHeader(EspLinkConstants.EVENT, String.class);
+        Long ts = in.getHeader(EspLinkConstants.MESSAGE_TIMESTAMP, Long.class);
+        OffsetDateTime at = utc(ts != null ? ts : exchange.getClock().getCreated());
+        String clientId = in.getHeader(EspLinkConstants.CLIENT_ID, String.class);
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            if (auto) {
+                c.setAutoCommit(false);
+            }
+            try {
+                if (event == null) {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + messageTable
+                                                                   + " (received_at, client_id, message_id, payload) "
+                                                                   + "VALUES (?, ?, ?, ?)")) {
+                        ps.setObject(1, at);
+                        ps.setString(2, clientId);
+                        ps.setInt(3, in.getHeader(EspLinkConstants.MESSAGE_ID, Integer.class));
+                        ps.setString(4, in.getBody(String.class));
+                        ps.executeUpdate();
+                    }
+                } else {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + eventTable
+                                                                   + " (at, client_id, event, reason, remote_address, "
+                                                                   + "connect_count) VALUES (?, ?, ?, ?, ?, ?)")) {
+                        ps.setObject(1, at);
+                        ps.setString(2, clientId);
+                        ps.setString(3, event);
+                        ps.setString(4, in.getHeader(EspLinkConstants.EVENT_REASON, String.class));
+                        ps.setString(5, in.getHeader(EspLinkConstants.REMOTE_ADDRESS, String.class));
+                        Integer count = in.getHeader(EspLinkConstants.CONNECT_COUNT, Integer.class);
+                        if (count == null) {
+                            ps.setNull(6, java.sql.Types.INTEGER);
+                        } else {
+                            ps.setInt(6, count);
+                        }
+                        ps.executeUpdate();
+                    }
+                }
+                commit(c);
+            } catch (SQLException | RuntimeException e) {
+                rollback(c);
+                throw e;
+            } finally {
+                if (auto) {
+                    c.setAutoCommit(true);
+                }
+            }
+        }
+    }
+
+    @Override
+    public StoredTail load(String clientId) throws SQLException {
+        List<Integer> newestFirst = new ArrayList<>();
+        String lastPayload = null;
+        try (Connection c = dataSource.getConnection()) {
+            long newestId = -1;
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, message_id FROM " + messageTable
+                                                           + " WHERE client_id = ? ORDER BY id DESC")) {
+                ps.setMaxRows(TAIL_ROWS);
+                ps.setFetchSize(TAIL_ROWS);
+                ps.setString(1, clientId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (newestId < 0) {
+                            newestId = rs.getLong(1);
+                        }
+                        newestFirst.add(rs.getInt(2));
+                    }
+                }
+            }
+            if (newestId >= 0 && newestFirst.get(0) == 0) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT payload FROM " + messageTable
+                                                               + " WHERE id = ?")) {
+                    ps.setLong(1, newestId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            lastPayload = rs.getString(1);
+                        }
+                    }
+                }
+            }
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+        }
+        int[] ids = new int[newestFirst.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = newestFirst.get(ids.length - 1 - i);
+        }
+        return StoredTail.of(ids, lastPayload);
+    }
+
+    @Override
+    public void probe() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            if (auto) {
+                c.setAutoCommit(false);
+            }
+            try {
+                OffsetDateTime now = utc(System.currentTimeMillis());
+                int n;
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + probeTable + " SET at = ? WHERE id = 1")) {
+                    ps.setObject(1, now);
+                    n = ps.executeUpdate();
+                }
+                if (n == 0) {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + probeTable
+                                                                   + " (id, at) VALUES (1, ?)")) {
+                        ps.setObject(1, now);
+                        ps.executeUpdate();
+                    }
+                }
+                commit(c);
+            } catch (SQLException | RuntimeException e) {
+                rollback(c);
+                throw e;
+            } finally {
+                if (auto) {
+                    c.setAutoCommit(true);
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("cannot write to", e);
+        }
+    }
+
+    private static OffsetDateTime utc(long epochMs) {
+        return OffsetDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
+    }
+
+    private static void rollback(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            e.getClass(); // the connection is broken: the pool's validation drops it
+        }
+    }
+
+    private SQLException failure(String what, SQLException e) {
+        return new SQLException("Database " + what + " " + location() + ": " + e.getMessage(), e.getSQLState(),
+                e.getErrorCode(), e);
+    }
+
+    private static String name(String table) {
+        if (table == null || !NAME.matcher(table).matches()) {
+            throw new IllegalArgumentException("Not a plain SQL table name: '" + table + "'");
+        }
+        return table;
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcStore[" + location() + "]";
+    }
+}

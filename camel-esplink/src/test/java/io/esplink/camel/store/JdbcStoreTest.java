@@ -1,0 +1,103 @@
+package io.esplink.camel.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.esplink.camel.EspLinkConstants;
+import io.esplink.core.StoredTail;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The JDBC store on H2 in files: durable commits, the node's window read back, failures naming the database. */
+class JdbcStoreTest {
+
+    @TempDir
+    Path dir;
+    private final DefaultCamelContext context = new DefaultCamelContext();
+
+    private final List<JdbcConnectionPool> pools = new ArrayList<>();
+
+    /** A pool, as the gateway has: H2 closes a database when its last connection closes. */
+    private JdbcConnectionPool h2(String url) {
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "sa", "");
+        pools.add(pool);
+        return pool;
+    }
+
+    @AfterEach
+    void closePools() {
+        pools.forEach(JdbcConnectionPool::dispose);
+    }
+
+    private Exchange message(String clientId, int mid, String payload) {
+        Exchange e = new DefaultExchange(context);
+        e.getMessage().setHeader(EspLinkConstants.CLIENT_ID, clientId);
+        e.getMessage().setHeader(EspLinkConstants.MESSAGE_ID, mid);
+        e.getMessage().setBody(payload);
+        return e;
+    }
+
+    @Test
+    void onH2InFiles_startMakesEveryCommitWriteAtOnce_theSettingPersists() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db");
+        JdbcStore s = new JdbcStore(h2(url));
+        s.start();
+        try (Connection c = h2(url).getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS "
+                                            + "WHERE SETTING_NAME = 'WRITE_DELAY'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void storeAndLoad_windowOfOneNode_newestLast_payloadOfANewestIdZero() throws Exception {
+        JdbcStore s = new JdbcStore(h2("jdbc:h2:file:" + dir.resolve("db")));
+        s.start();
+        s.store(message("n1", 0, "boot"));
+        assertThat(s.load("n1").messageIds()).containsExactly(0);
+        assertThat(s.load("n1").lastPayload()).isEqualTo("boot");
+        for (int mid = 1; mid <= 300; mid++) {
+            s.store(message("n1", (mid - 1) % 255 + 1, "m" + mid));
+        }
+        s.store(message("n2", 9, "other"));
+        StoredTail tail = s.load("n1");
+        assertThat(tail.messageIds()).hasSize(256);
+        assertThat(tail.messageIds()[255]).isEqualTo((300 - 1) % 255 + 1);
+        assertThat(s.load("n2").messageIds()).containsExactly(9);
+        assertThat(s.load("nobody")).isSameAs(StoredTail.EMPTY);
+    }
+
+    @Test
+    void probeAndStoreFail_namingTheDatabase_whileATableIsGone() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db");
+        JdbcStore s = new JdbcStore(h2(url));
+        s.start();
+        try (Connection c = h2(url).getConnection(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE esplink_probe");
+        }
+        assertThatThrownBy(s::probe).isInstanceOf(SQLException.class).hasMessageContaining(url);
+        s.start(); // creates what is missing again
+        s.probe();
+    }
+
+    @Test
+    void startFailsNamingTheDatabase_whenItCannotBeOpened() {
+        Path blocked = dir.resolve("file-not-dir");
+        JdbcStore s = new JdbcStore(h2("jdbc:h2:file:" + blocked.resolve("db") + ";IFEXISTS=TRUE"));
+        assertThatThrownBy(s::start).isInstanceOf(SQLException.class);
+    }
+}
