@@ -4,6 +4,7 @@ import io.esplink.core.AckMode;
 import io.esplink.core.EspLinkListener;
 import io.esplink.core.EspLinkServer;
 import io.esplink.core.InboundMessage;
+import io.esplink.core.Protocol;
 import io.esplink.core.SessionEvent;
 import io.esplink.core.WindowStore;
 import org.apache.camel.Exchange;
@@ -103,9 +104,9 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
 
     @Override
     public void onNotDelivered(InboundMessage msg, Exception cause) {
-        failed(msg.clientId(), null, new IllegalStateException("cannot tell whether the store " + windowStore()
-                                                               + " holds message " + msg.messageId() + " already",
-                cause), "The message is left unacknowledged: the node resends it");
+        failed(subject(msg), null, new IllegalStateException("cannot tell whether " + windowStore() + " holds it "
+                                                             + "already", cause),
+                "The message is left unacknowledged: the node resends it");
     }
 
     @Override
@@ -120,7 +121,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
             if (ok) {
                 failures.succeeded();
             } else {
-                failed(msg.clientId(), exchange, failure, ackMode == AckMode.PROCESSED
+                failed(subject(msg), exchange, failure, ackMode == AckMode.PROCESSED
                         ? "The message is left unacknowledged: the node resends it"
                         : "The message was acknowledged on receipt (ackMode=received) and is lost");
             }
@@ -136,8 +137,8 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
         exchange.getIn().setHeader(EspLinkConstants.EVENT_REASON, event.reason());
         getAsyncProcessor().process(exchange, doneSync -> {
             if (exchange.getException() != null || exchange.isRollbackOnly()) {
-                failed(event.clientId(), exchange, exchange.getException(),
-                        "The " + event.type() + " event is lost (events are not resent)");
+                failed("the " + event.type() + " event of node '" + LogText.escape(event.clientId()) + "'", exchange,
+                        exchange.getException(), "The event is lost (events are not resent)");
             } else {
                 failures.succeeded();
             }
@@ -145,12 +146,21 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
         });
     }
 
-    private void failed(String clientId, Exchange exchange, Throwable failure, String consequence) {
+    private static String subject(InboundMessage msg) {
+        return "message " + Protocol.hex(msg.messageId()) + " of node '" + LogText.escape(msg.clientId()) + "'";
+    }
+
+    private void failed(String subject, Exchange exchange, Throwable failure, String consequence) {
+        if (!isRunAllowed()) {
+            // stopping: what is in flight is not the route's failure (a message is resent, an event is lost)
+            LOG.debug("{} stopping: {} not processed ({})", getRouteId(), subject, failure == null ? "" : failure);
+            return;
+        }
         ExceptionHandler handler = getExceptionHandler();
         if (handler != null && !(handler instanceof LoggingExceptionHandler) && failure != null) {
             handler.handleException(consequence, exchange, failure);
         }
-        failures.failed(clientId, failure, consequence);
+        failures.failed(subject, failure, consequence);
     }
 
     /** An exchange with the headers every exchange of this consumer carries. */

@@ -34,8 +34,11 @@ final class FailureLog {
         this.what = what;
     }
 
-    /** An exchange failed; {@code consequence} says what became of the message. */
-    void failed(String clientId, Throwable cause, String consequence) {
+    /**
+     * An exchange failed: {@code subject} names what it carried ("message 05 of node 'n1'"), {@code consequence} says
+     * what became of it.
+     */
+    void failed(String subject, Throwable cause, String consequence) {
         String text = describe(cause);
         long now = System.currentTimeMillis();
         boolean warn;
@@ -58,12 +61,12 @@ final class FailureLog {
             }
         }
         if (warn) {
-            log.warn("{} failed on a message of node '{}': {}. {}. Further failures are logged at DEBUG until it "
-                     + "succeeds again.", what, LogText.escape(clientId), text, consequence);
+            log.warn("{} failed on {}: {}. {}. Further failures are logged at DEBUG until it succeeds again.", what,
+                    subject, text, consequence);
             log.debug("{}: the failure in full", what, cause);
         } else if (log.isDebugEnabled()) {
-            log.debug("{} failed on a message of node '{}' ({} failures since {}): {}", what, LogText.escape(clientId),
-                    failures, Instant.ofEpochMilli(since), text);
+            log.debug("{} failed on {} ({} failures since {}): {}", what, subject, failures,
+                    Instant.ofEpochMilli(since), text);
         }
     }
 

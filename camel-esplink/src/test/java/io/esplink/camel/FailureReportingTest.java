@@ -64,10 +64,10 @@ class FailureReportingTest extends EspLinkTestSupport {
             await().atMost(WAIT).until(() -> consumerCheck().orElseThrow().getState() == HealthCheck.State.UP);
 
             assertThat(log.messages(Level.WARN)).singleElement().asString()
-                    .contains("Route store failed on a message of node 'n1'").contains("No space left on device")
+                    .contains("Route store failed on message 00 of node 'n1'").contains("No space left on device")
                     .contains("left unacknowledged");
             assertThat(log.messages(Level.INFO)).singleElement().asString().contains("Route store succeeds again");
-            assertThat(log.messages(Level.DEBUG)).filteredOn(m -> m.contains("failed on a message"))
+            assertThat(log.messages(Level.DEBUG)).filteredOn(m -> m.contains("failed on message 00"))
                     .hasSizeGreaterThanOrEqualTo(attempts.get() - 2);
         }
     }

@@ -121,42 +121,52 @@ public class JdbcStore implements MessageStore {
      * Creates what is missing of the schema, makes an H2 file database write every commit at once, and checks that a
      * row can be written: fails naming the database and the cause.
      */
-    public void start() throws SQLException {
+    public void start() throws StoreUnavailableException {
         if (dataSource == null) {
             throw new IllegalStateException("JdbcStore: no dataSource set");
         }
-        try (Connection c = dataSource.getConnection()) {
+        try {
+            open();
+            probe();
+        } catch (SQLException e) {
+            throw new StoreUnavailableException(e.getMessage(), e);
+        }
+        LOG.debug("JDBC store on {}{}", url, syncStatement != null ? " (" + syncStatement + " after each commit)" : "");
+    }
+
+    private void open() throws SQLException {
+        Connection c;
+        try {
+            c = dataSource.getConnection();
+        } catch (SQLException e) {
+            throw failure("cannot connect", e);
+        }
+        try (c) {
             url = c.getMetaData().getURL();
+            syncStatement = null;
             if (isH2Files(c)) {
                 try (Statement st = c.createStatement()) {
                     // on H2's default (500 ms) a commit returns before anything is written
                     st.execute("SET WRITE_DELAY 0");
                 } catch (SQLException e) {
-                    throw new SQLException("Database " + url + ": cannot make H2 write each commit at once (SET "
-                                           + "WRITE_DELAY 0 needs admin rights): " + e.getMessage(), e);
+                    throw failure("cannot make H2 write each commit at once (SET WRITE_DELAY 0 needs admin rights)",
+                            e);
                 }
                 syncStatement = syncOnCommit ? "CHECKPOINT SYNC" : null;
-            } else {
-                syncStatement = null;
-            }
-            if (!c.getAutoCommit()) {
-                c.commit();
             }
             if (createSchema) {
                 try (Statement st = c.createStatement()) {
                     for (String ddl : schema()) {
                         st.execute(ddl);
                     }
-                }
-                if (!c.getAutoCommit()) {
-                    c.commit();
+                    if (!c.getAutoCommit()) {
+                        c.commit();
+                    }
+                } catch (SQLException e) {
+                    throw failure("cannot create the tables", e);
                 }
             }
-        } catch (SQLException e) {
-            throw failure("cannot create the tables in", e);
         }
-        probe();
-        LOG.debug("JDBC store on {}{}", url, syncStatement != null ? " (" + syncStatement + " after each commit)" : "");
     }
 
     private static boolean isH2Files(Connection c) throws SQLException {
@@ -194,7 +204,21 @@ public class JdbcStore implements MessageStore {
 
     @Override
     public String location() {
-        return url != null ? url : String.valueOf(dataSource);
+        if (url != null) {
+            return url;
+        }
+        // before a first connection: the URL the data source is configured with, if it tells (DBCP, H2, Hikari...)
+        for (String getter : List.of("getUrl", "getURL", "getJdbcUrl")) {
+            try {
+                Object u = dataSource.getClass().getMethod(getter).invoke(dataSource);
+                if (u != null) {
+                    return u.toString();
+                }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // not this getter
+            }
+        }
+        return String.valueOf(dataSource);
     }
 
     @Override
@@ -247,6 +271,8 @@ public class JdbcStore implements MessageStore {
                     c.setAutoCommit(true);
                 }
             }
+        } catch (SQLException e) {
+            throw failure("cannot store", e);
         }
     }
 
@@ -284,6 +310,8 @@ public class JdbcStore implements MessageStore {
             if (!c.getAutoCommit()) {
                 c.commit();
             }
+        } catch (SQLException e) {
+            throw failure("cannot read the latest messages of a node", e);
         }
         int[] ids = new int[newestFirst.size()];
         for (int i = 0; i < ids.length; i++) {
@@ -323,7 +351,7 @@ public class JdbcStore implements MessageStore {
                 }
             }
         } catch (SQLException e) {
-            throw failure("cannot write to", e);
+            throw failure("cannot write", e);
         }
     }
 
@@ -339,8 +367,12 @@ public class JdbcStore implements MessageStore {
         }
     }
 
+    /** {@code e} with a message that names the database and what failed, unless it has one already. */
     private SQLException failure(String what, SQLException e) {
-        return new SQLException("Database " + what + " " + location() + ": " + e.getMessage(), e.getSQLState(),
+        if (e.getMessage() != null && e.getMessage().startsWith("Database ")) {
+            return e;
+        }
+        return new SQLException("Database " + location() + ": " + what + ": " + e.getMessage(), e.getSQLState(),
                 e.getErrorCode(), e);
     }
 

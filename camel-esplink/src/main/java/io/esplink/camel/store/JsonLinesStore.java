@@ -74,12 +74,16 @@ public class JsonLinesStore implements MessageStore {
     }
 
     /** Makes the directories and checks that a record can be written: fails naming the directory and the cause. */
-    public void start() throws IOException {
+    public void start() throws StoreUnavailableException {
         directory();
-        for (String sub : List.of(MESSAGES, EVENTS)) {
-            makeDirectories(directory.resolve(sub));
+        try {
+            for (String sub : List.of(MESSAGES, EVENTS)) {
+                makeDirectories(directory.resolve(sub));
+            }
+            probe();
+        } catch (IOException e) {
+            throw new StoreUnavailableException("JSON-lines store: " + e.getMessage(), e);
         }
-        probe();
         LOG.debug("JSON-lines store in {}", directory);
     }
 
@@ -165,6 +169,15 @@ public class JsonLinesStore implements MessageStore {
 
     @Override
     public void probe() throws IOException {
+        probeDirectory();
+    }
+
+    /**
+     * Makes the directory if missing, and writes, syncs and removes a probe file in it: fails with the cause while
+     * it cannot be written (full, read-only, not a directory).
+     */
+    public void probeDirectory() throws IOException {
+        makeDirectories(directory());
         Path probe = directory().resolve(".esplink-probe");
         try {
             try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -259,7 +272,7 @@ public class JsonLinesStore implements MessageStore {
                 Files.createDirectory(d);
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(d)) {
-                    throw failure("cannot make directory " + d + ": a file of that name is in the way", e);
+                    throw new IOException("cannot make directory " + d + ": a file of that name is in the way", e);
                 }
             } catch (IOException e) {
                 throw failure("cannot make directory " + d, e);

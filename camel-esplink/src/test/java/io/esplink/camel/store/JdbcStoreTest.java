@@ -98,6 +98,6 @@ class JdbcStoreTest {
     void startFailsNamingTheDatabase_whenItCannotBeOpened() {
         Path blocked = dir.resolve("file-not-dir");
         JdbcStore s = new JdbcStore(h2("jdbc:h2:file:" + blocked.resolve("db") + ";IFEXISTS=TRUE"));
-        assertThatThrownBy(s::start).isInstanceOf(SQLException.class);
+        assertThatThrownBy(s::start).isInstanceOf(StoreUnavailableException.class).hasMessageContaining(blocked.toString());
     }
 }

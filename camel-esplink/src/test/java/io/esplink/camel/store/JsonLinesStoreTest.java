@@ -33,7 +33,7 @@ class JsonLinesStoreTest {
         return e;
     }
 
-    private JsonLinesStore started() throws IOException {
+    private JsonLinesStore started() throws Exception {
         JsonLinesStore s = new JsonLinesStore(dir.toString());
         s.start();
         return s;
@@ -95,7 +95,7 @@ class JsonLinesStoreTest {
         Path blocked = dir.resolve("data");
         Files.writeString(blocked, "not a directory");
         JsonLinesStore s = new JsonLinesStore(blocked.toString());
-        assertThatThrownBy(s::start).isInstanceOf(IOException.class).hasMessageContaining(blocked.toString());
+        assertThatThrownBy(s::start).isInstanceOf(StoreUnavailableException.class).hasMessageContaining(blocked.toString());
     }
 
     @Test

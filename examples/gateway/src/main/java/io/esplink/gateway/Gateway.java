@@ -1,5 +1,6 @@
 package io.esplink.gateway;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.esplink.camel.store.JsonLinesStore;
+import io.esplink.camel.store.MessageStore;
+import io.esplink.camel.store.StoreHealthCheck;
+import io.esplink.camel.store.StoreUnavailableException;
 import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -54,6 +60,11 @@ public final class Gateway {
     private Gateway() {
     }
 
+    /** Exit code when the data directory or the database cannot be written at start (EX_IOERR of sysexits.h). */
+    public static final int EXIT_STORAGE = 74;
+    /** Exit code when the gateway cannot start for another reason. */
+    public static final int EXIT_START = 1;
+
     public static void main(String[] args) throws Exception {
         Map<String, String> overrides;
         try {
@@ -69,8 +80,51 @@ public final class Gateway {
             return;
         }
         Main main = create(overrides);
-        main.run();
+        try {
+            main.run();
+        } catch (Exception e) {
+            // one line that says what and why; the stack trace only at debug level
+            StoreUnavailableException storage = cause(e, StoreUnavailableException.class);
+            LOG.debug("The gateway could not start", e);
+            if (storage != null) {
+                LOG.error("esplink gateway cannot start: {}", storage.getMessage());
+            } else {
+                LOG.error("esplink gateway cannot start: {}", rootMessage(e));
+            }
+            stopQuietly(main);
+            System.exit(storage != null ? EXIT_STORAGE : EXIT_START);
+        }
         System.exit(main.getExitCode());
+    }
+
+    private static void stopQuietly(Main main) {
+        try {
+            main.stop();
+        } catch (Exception e) {
+            LOG.debug("Stopping after a failed start", e);
+        }
+    }
+
+    /** The first cause of type {@code type} in {@code e}'s chain, or null. */
+    static <T extends Throwable> T cause(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    private static String rootMessage(Throwable e) {
+        StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e && root.getMessage() != null && !sb.toString().contains(root.getMessage())) {
+            sb.append(": ").append(root.getMessage());
+        }
+        return sb.toString();
     }
 
     /**
@@ -116,7 +170,9 @@ public final class Gateway {
 
             @Override
             public void afterConfigure(BaseMainSupport m) {
+                checkDataDirectory(m.getCamelContext());
                 loadReadyRoutes(m.getCamelContext());
+                registerStoreChecks(m.getCamelContext());
             }
 
             @Override
@@ -145,6 +201,30 @@ public final class Gateway {
         PropertiesComponent pc = context.getPropertiesComponent();
         String dir = pc.resolveProperty("esplink.data.dir").orElse("./data");
         pc.addOverrideProperty("esplink.data.dir", Path.of(dir).toAbsolutePath().normalize().toString());
+    }
+
+    /**
+     * Fails, naming the directory and the cause, when the data directory cannot be written: made if missing, a probe
+     * file written, synced and removed, as a store would.
+     */
+    static void checkDataDirectory(CamelContext context) {
+        String dir = context.getPropertiesComponent().resolveProperty("esplink.data.dir").orElse("./data");
+        try {
+            new JsonLinesStore(dir).probeDirectory();
+        } catch (IOException e) {
+            throw new IllegalStateException(new StoreUnavailableException("data directory " + dir + ": "
+                                                                          + e.getMessage(), e));
+        }
+    }
+
+    /** A readiness check per store of the ready routes (a real write each, see {@link StoreHealthCheck}). */
+    static void registerStoreChecks(CamelContext context) {
+        HealthCheckRegistry registry = HealthCheckRegistry.get(context);
+        if (registry == null) {
+            return;
+        }
+        context.getRegistry().findByTypeWithName(MessageStore.class)
+                .forEach((name, store) -> registry.register(new StoreHealthCheck(name, store)));
     }
 
     /**
@@ -181,6 +261,10 @@ public final class Gateway {
         try {
             PluginHelper.getRoutesLoader(context).loadRoutes(resources);
         } catch (Exception e) {
+            StoreUnavailableException storage = cause(e, StoreUnavailableException.class);
+            if (storage != null) {
+                throw new IllegalStateException(storage);
+            }
             throw new IllegalStateException("Could not load the routes of " + ROUTES + "=" + names + ": "
                                             + e.getMessage(), e);
         }

@@ -28,6 +28,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,8 @@ public class NodesApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodesApi.class);
     static final String DATA_SOURCE = "esplinkDataSource";
+    /** The database store of the esplink-to-database route. */
+    static final String DATA_SOURCE_STORE = "esplinkDatabase";
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 1000;
 
@@ -233,6 +237,11 @@ public class NodesApi {
 
     // ---- GET /health ----
 
+    /**
+     * UP (200) when the node listener runs, every route is started and every readiness check of Camel is UP: the
+     * stores' checks write for real (a database or directory that refuses writes is DOWN, with the cause), and a
+     * route that fails on node messages is DOWN until one gets through. 503 with the same details otherwise.
+     */
     public void health(Exchange exchange) {
         ObjectNode n = mapper.createObjectNode();
         boolean up = true;
@@ -247,28 +256,28 @@ public class NodesApi {
             gw.put("connectedNodes", server.connectedClientIds().size());
             gw.put("refusedConnections", server.refusedConnections());
         }
-        DataSource ds = dataSource();
-        String db;
-        if (ds == null) {
-            db = "DISABLED";
-        } else {
-            try (Connection c = ds.getConnection()) {
-                db = c.isValid(2) ? "UP" : "DOWN";
-            } catch (SQLException e) {
-                db = "DOWN: " + e.getMessage();
+        ObjectNode checks = mapper.createObjectNode();
+        String db = "DISABLED";
+        for (HealthCheck.Result r : HealthCheckHelper.invokeReadiness(context, "full")) {
+            String id = r.getCheck().getId();
+            String state = r.getState() == HealthCheck.State.UP ? "UP"
+                    : r.getState() + r.getMessage().map(m -> ": " + m).orElse("");
+            checks.put(id, state);
+            up &= r.getState() != HealthCheck.State.DOWN;
+            if (id.equals("esplink-store-" + DATA_SOURCE_STORE)) {
+                db = state;
             }
         }
         n.put("database", db);
-        up &= db.equals("UP") || db.equals("DISABLED");
         ObjectNode routes = n.putObject("routes");
         for (Route r : context.getRoutes()) {
             ServiceStatus st = context.getRouteController().getRouteStatus(r.getRouteId());
             routes.put(r.getRouteId(), String.valueOf(st));
             up &= st == ServiceStatus.Started;
         }
+        n.set("checks", checks);
         n.put("camel", String.valueOf(context.getStatus()));
         up &= context.getStatus() == ServiceStatus.Started;
-        n.put("status", up ? "UP" : "DOWN");
         // status first for humans reading it
         ObjectNode ordered = mapper.createObjectNode();
         ordered.put("status", up ? "UP" : "DOWN");
