@@ -19,6 +19,8 @@ import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutorGroup;
 import org.apache.camel.Endpoint;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.HealthCheckComponent;
@@ -49,6 +51,7 @@ public class EspLinkComponent extends HealthCheckComponent {
     private EventLoopGroup bossGroup;
     private EventLoopGroup ioGroup;
     private EventExecutorGroup deliveryGroup;
+    private final ContextEvents contextEvents = new ContextEvents();
 
     private static final class Shared {
         final EspLinkServer server;
@@ -104,7 +107,10 @@ public class EspLinkComponent extends HealthCheckComponent {
             startGroups();
             EspLinkServer server = new EspLinkServer(config, bossGroup, ioGroup, deliveryGroup,
                     sslContext((SSLContextParameters) merged.get("sslContextParameters")));
-            server.start();
+            server.bind();
+            if (getCamelContext().isStarted()) {
+                server.accept();
+            } // else once every route of the context has started (see ContextEvents)
             shared = new Shared(server, merged);
             servers.put(address, shared);
         } else {
@@ -186,7 +192,51 @@ public class EspLinkComponent extends HealthCheckComponent {
     }
 
     @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        getCamelContext().getManagementStrategy().addEventNotifier(contextEvents);
+    }
+
+    /**
+     * Opens the node port of each server only once every route of the context has started, and closes it as soon as
+     * the context begins to stop, before its routes do: a node message never meets only some of the consumers of
+     * its address (a consumer that acknowledges on receipt, say, without the one that stores it).
+     */
+    private final class ContextEvents extends SimpleEventNotifierSupport {
+        ContextEvents() {
+            setIgnoreCamelContextEvents(false);
+            setIgnoreExchangeEvents(true);
+            setIgnoreRouteEvents(true);
+            setIgnoreServiceEvents(true);
+            setIgnoreStepEvents(true);
+        }
+
+        @Override
+        public boolean isEnabled(CamelEvent event) {
+            return event instanceof CamelEvent.CamelContextStartedEvent
+                   || event instanceof CamelEvent.CamelContextStoppingEvent;
+        }
+
+        @Override
+        public void notify(CamelEvent event) {
+            List<EspLinkServer> all;
+            synchronized (EspLinkComponent.this) {
+                all = new ArrayList<>();
+                servers.values().forEach(sh -> all.add(sh.server));
+            }
+            for (EspLinkServer server : all) {
+                if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                    server.accept();
+                } else {
+                    server.quiesce();
+                }
+            }
+        }
+    }
+
+    @Override
     protected synchronized void doStop() throws Exception {
+        getCamelContext().getManagementStrategy().removeEventNotifier(contextEvents);
         for (Shared s : servers.values()) {
             s.server.stop();
         }

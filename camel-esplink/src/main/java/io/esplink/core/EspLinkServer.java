@@ -72,14 +72,24 @@ public final class EspLinkServer {
         return config;
     }
 
-    /** Binds the listening socket; fails with a clear message when the address cannot be used. */
+    /** Binds the listening socket and accepts connections; fails with a clear message when the address cannot be used. */
     public synchronized void start() {
+        bind();
+        accept();
+    }
+
+    /**
+     * Binds the listening socket without accepting connections yet (the operating system queues them meanwhile), so
+     * that a busy address fails at once while the owner finishes setting up its listeners; see {@link #accept()}.
+     */
+    public synchronized void bind() {
         if (serverChannel != null) {
             return;
         }
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, ioGroup)
                 .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, 128)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -108,6 +118,32 @@ public final class EspLinkServer {
         serverChannel = f.channel();
         LOG.info("esplink gateway listening on {}:{} (timeout {} ms{})", config.host(), localPort(),
                 config.timeoutMs(), sslContext != null ? ", TLS" : "");
+    }
+
+    /** Starts accepting node connections (after {@link #bind()}); does nothing when already accepting. */
+    public synchronized void accept() {
+        Channel sc = serverChannel;
+        if (sc != null && !sc.config().isAutoRead()) {
+            sc.config().setAutoRead(true);
+            LOG.debug("esplink gateway on {}:{} accepts node connections", config.host(), localPort());
+        }
+    }
+
+    /**
+     * Stops taking anything from nodes, for an orderly shutdown of the owner: no new connections are accepted and
+     * every connection is closed, so that no node message arrives while the owner's listeners go away one by one (a
+     * message still unacknowledged is resent by its node to the next gateway). Messages queued for nodes stay queued.
+     */
+    public synchronized void quiesce() {
+        Channel sc = serverChannel;
+        if (sc == null) {
+            return;
+        }
+        sc.config().setAutoRead(false);
+        for (Channel ch : channels) {
+            Links.close(ch, "gateway stopping");
+        }
+        LOG.debug("esplink gateway on {}:{} closed its node connections", config.host(), localPort());
     }
 
     /** Closes the listening socket and every connection, and fails every message still waiting to be sent. */

@@ -1,5 +1,7 @@
 package io.esplink.gateway;
 
+import java.sql.SQLException;
+
 import io.esplink.camel.EspLinkConstants;
 import io.esplink.core.EspLinkException;
 import io.esplink.core.SendTimeoutException;
@@ -48,6 +50,9 @@ public class GatewayApiRoutes extends RouteBuilder {
                 .process(e -> api.error(e, 400, e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)));
         onException(EspLinkException.class).handled(true)
                 .process(e -> api.error(e, 503, e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)));
+        onException(SQLException.class).handled(true)
+                .process(e -> api.error(e, 503, "The database cannot be read now: "
+                                                + e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class).getMessage()));
 
         rest("/nodes").id("esplink-api-nodes")
                 .get().produces(JSON).to("direct:esplink-api-nodes")

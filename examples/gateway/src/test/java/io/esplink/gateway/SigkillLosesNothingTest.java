@@ -370,20 +370,9 @@ class SigkillLosesNothingTest {
         int n = logs.size() + 1;
         Path log = dataDir.resolve("gateway-" + n + ".log");
         logs.add(log);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(javaBinary());
-        cmd.add("-Xmx512m");
-        // the gateway's own console logging, not the test logging of the test classes on the class path
-        cmd.add("-Dlog4j2.configurationFile=classpath:log4j2.properties");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Gateway.class.getName());
-        cmd.add("--esplink.host=" + HOST);
-        cmd.add("--esplink.port=" + nodePort);
-        cmd.add("--esplink.http.host=" + HOST);
-        cmd.add("--esplink.http.port=" + httpPort);
-        cmd.add("--esplink.data.dir=" + dataDir);
-        cmd.add("--esplink.timeout=" + TIMEOUT_MS);
+        List<String> cmd = GatewayProcess.command(List.of("--esplink.host=" + HOST, "--esplink.port=" + nodePort,
+                "--esplink.http.host=" + HOST, "--esplink.http.port=" + httpPort, "--esplink.data.dir=" + dataDir,
+                "--esplink.timeout=" + TIMEOUT_MS));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dataDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         long t0 = System.nanoTime();
@@ -467,10 +456,6 @@ class SigkillLosesNothingTest {
         return AvailablePortFinder.getNextAvailable(from, low - 1);
     }
 
-    private static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    }
 
     // ---- the nodes ----
 

@@ -81,12 +81,17 @@ class StorageFailureTest extends GatewayTestSupport {
             JsonNode h = json(down);
             assertThat(h.get("status").asText()).isEqualTo("DOWN");
             assertThat(h.get("checks").toString()).contains("No space left on device");
+            assertThat(h.get("database").asText()).startsWith("DOWN");
+            assertThat(h.get("checks").get("esplink-store-esplinkFiles").asText()).startsWith("DOWN")
+                    .contains(fs.dir.toString());
             assertThat(sent.get(sent.size() - 1)).isNotDone();
 
             fs.free();
             CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
             n.client.send("after").get(10, TimeUnit.SECONDS);
             await().atMost(WAIT).until(() -> get("/health").statusCode() == 200);
+            assertThat(json(get("/health")).get("database").asText()).isEqualTo("UP");
+            assertThat(get("/nodes").statusCode()).as("the database serves the API again").isEqualTo(200);
 
             List<String> expected = new ArrayList<>(List.of("before"));
             expected.addAll(payloads("r", sent.size()));
