@@ -32,10 +32,13 @@ import org.slf4j.LoggerFactory;
  * <li>PostgreSQL (and other servers) sync a commit themselves with their defaults ({@code synchronous_commit=on},
  * {@code fsync=on}); do not turn those off.</li>
  * <li>H2 does not: on its defaults a commit returns before anything is written (a background thread writes every
- * 500 ms), and even with {@code WRITE_DELAY=0} it is only written to the operating system, never synced. On an H2
- * database kept in files this store therefore sets {@code WRITE_DELAY 0} at start (a persistent setting) and, with
- * {@link #setSyncOnCommit syncOnCommit} (the default), runs {@code CHECKPOINT SYNC} after every commit, which syncs
- * the file. Both need H2's admin rights (user {@code sa} by default).</li>
+ * 500 ms), and even with {@code WRITE_DELAY 0} it is only written to the operating system, never synced. On an H2
+ * database kept in files this store therefore runs {@code CHECKPOINT SYNC} after every commit (which writes what
+ * was committed and syncs the file), or {@code CHECKPOINT} (written, not synced) with
+ * {@link #setSyncOnCommit syncOnCommit} false. It leaves {@code WRITE_DELAY} alone, since with 0 H2 stops its
+ * background thread, which also compacts the file, and sets {@code RETENTION_TIME 1000} (a persistent setting): H2
+ * keeps the space of old versions for 45 s by default, which with a commit per message grows the file by gigabytes
+ * under load. Both need H2's admin rights (user {@code sa} by default).</li>
  * </ul>
  * As a window store it reads a node's latest rows back, so a restarted gateway does not insert a resend twice.
  */
@@ -44,6 +47,8 @@ public class JdbcStore implements MessageStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     static final int TAIL_ROWS = 256;
+    /** How long H2 keeps the space of old versions of its data (its default, 45 s, is for unsynced commits). */
+    static final int H2_RETENTION_MS = 1000;
 
     private DataSource dataSource;
     private String messageTable = "esplink_message";
@@ -110,8 +115,9 @@ public class JdbcStore implements MessageStore {
 
     /**
      * On an H2 database in files: whether every commit is synced to disk ({@code CHECKPOINT SYNC}), so that an
-     * acknowledged message survives a power cut; false leaves it written to the operating system only, which survives a
-     * crash of the gateway but not of the machine, at a lower cost. Other databases sync commits themselves.
+     * acknowledged message survives a power cut; false writes it to the operating system only ({@code CHECKPOINT}),
+     * which survives a crash of the gateway but not of the machine, at a lower cost. Other databases sync commits
+     * themselves.
      */
     public void setSyncOnCommit(boolean syncOnCommit) {
         this.syncOnCommit = syncOnCommit;
@@ -146,13 +152,14 @@ public class JdbcStore implements MessageStore {
             syncStatement = null;
             if (isH2Files(c)) {
                 try (Statement st = c.createStatement()) {
-                    // on H2's default (500 ms) a commit returns before anything is written
-                    st.execute("SET WRITE_DELAY 0");
+                    st.execute("SET RETENTION_TIME " + H2_RETENTION_MS);
+                    // on H2's defaults a commit returns before anything is written: this writes (and syncs) it
+                    syncStatement = syncOnCommit ? "CHECKPOINT SYNC" : "CHECKPOINT";
+                    st.execute(syncStatement);
                 } catch (SQLException e) {
-                    throw failure("cannot make H2 write each commit at once (SET WRITE_DELAY 0 needs admin rights)",
-                            e);
+                    throw failure("cannot make H2 write each commit at once (SET RETENTION_TIME and CHECKPOINT "
+                                  + "need admin rights)", e);
                 }
-                syncStatement = syncOnCommit ? "CHECKPOINT SYNC" : null;
             }
             if (createSchema) {
                 try (Statement st = c.createStatement()) {

@@ -51,16 +51,20 @@ class JdbcStoreTest {
     }
 
     @Test
-    void onH2InFiles_startMakesEveryCommitWriteAtOnce_theSettingPersists() throws Exception {
+    void onH2InFiles_everyCommitIsWrittenAndSyncedBeforeStoreReturns_andOldSpaceIsKeptOneSecond() throws Exception {
         String url = "jdbc:h2:file:" + dir.resolve("db");
         JdbcStore s = new JdbcStore(h2(url));
         s.start();
         try (Connection c = h2(url).getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS "
-                                            + "WHERE SETTING_NAME = 'WRITE_DELAY'")) {
+                                            + "WHERE SETTING_NAME = 'RETENTION_TIME'")) {
             assertThat(rs.next()).isTrue();
-            assertThat(rs.getString(1)).isEqualTo("0");
+            assertThat(rs.getString(1)).isEqualTo(String.valueOf(JdbcStore.H2_RETENTION_MS));
         }
+        long before = java.nio.file.Files.size(dir.resolve("db.mv.db"));
+        s.store(message("n1", 0, "x".repeat(5000)));
+        // written by the store's CHECKPOINT SYNC, not within H2's 500 ms write delay
+        assertThat(java.nio.file.Files.size(dir.resolve("db.mv.db"))).isGreaterThan(before);
     }
 
     @Test

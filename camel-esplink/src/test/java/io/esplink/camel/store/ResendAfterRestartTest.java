@@ -23,24 +23,31 @@ import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.test.AvailablePortFinder;
 import org.h2.jdbcx.JdbcConnectionPool;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * L10-L11 across a gateway restart: a store that kept a message whose ACK never reached the node tells the restarted
  * gateway so (WindowStore), and the node's resend is acknowledged without being stored twice. Each test runs on the
- * JSON-lines store and on the JDBC store (H2 in files); "restart" is a new CamelContext on the same port and data.
+ * JSON-lines store and on the JDBC store (H2 in files, and PostgreSQL when ESPLINK_TEST_POSTGRES_URL is set);
+ * "restart" is a new CamelContext on the same port and data.
  */
 class ResendAfterRestartTest {
 
     enum Kind {
         FILES,
-        DATABASE
+        DATABASE,
+        /** PostgreSQL, when ESPLINK_TEST_POSTGRES_URL names one (jdbc:postgresql://host/db?user=..&password=..). */
+        POSTGRES
     }
+
+    private static final String POSTGRES_URL = System.getenv("ESPLINK_TEST_POSTGRES_URL");
 
     private static final long TIMEOUT = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,6 +58,7 @@ class ResendAfterRestartTest {
     private final List<DefaultCamelContext> contexts = new ArrayList<>();
     private final List<RawNode> nodes = new ArrayList<>();
     private final List<JdbcConnectionPool> pools = new ArrayList<>();
+    private final List<JdbcStore> pgStores = new ArrayList<>();
     /** Exchanges each route was given, by route ID. */
     private final Map<String, AtomicInteger> routed = new ConcurrentHashMap<>();
 
@@ -63,6 +71,15 @@ class ResendAfterRestartTest {
             c.stop();
         }
         pools.forEach(JdbcConnectionPool::dispose);
+        for (JdbcStore s : pgStores) {
+            try (Connection c = s.getDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+                for (String t : List.of(s.getMessageTable(), s.getEventTable(), s.getProbeTable())) {
+                    st.execute("DROP TABLE IF EXISTS " + t);
+                }
+            } catch (java.sql.SQLException e) {
+                // a test database: left as it is
+            }
+        }
     }
 
     private MessageStore newStore(Kind kind, String name) throws Exception {
@@ -72,6 +89,20 @@ class ResendAfterRestartTest {
             return s;
         }
         // a pool, as the gateway has: H2 closes a database when its last connection closes
+        if (kind == Kind.POSTGRES) {
+            assumeTrue(POSTGRES_URL != null && !POSTGRES_URL.isBlank(), "ESPLINK_TEST_POSTGRES_URL is not set");
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setURL(POSTGRES_URL);
+            // tables of this test alone
+            String suffix = name + "_" + Long.toHexString(System.nanoTime());
+            JdbcStore s = new JdbcStore(ds);
+            s.setMessageTable("t_message_" + suffix);
+            s.setEventTable("t_event_" + suffix);
+            s.setProbeTable("t_probe_" + suffix);
+            s.start();
+            pgStores.add(s);
+            return s;
+        }
         JdbcConnectionPool ds = JdbcConnectionPool.create("jdbc:h2:file:" + dir.resolve(name).resolve("db"), "sa", "");
         pools.add(ds);
         JdbcStore s = new JdbcStore(ds);
@@ -151,7 +182,7 @@ class ResendAfterRestartTest {
             JdbcStore db = (JdbcStore) store;
             try (Connection c = db.getDataSource().getConnection();
                  PreparedStatement ps = c.prepareStatement(
-                         "SELECT payload FROM esplink_message WHERE client_id = ? ORDER BY id")) {
+                         "SELECT payload FROM " + db.getMessageTable() + " WHERE client_id = ? ORDER BY id")) {
                 ps.setString(1, clientId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

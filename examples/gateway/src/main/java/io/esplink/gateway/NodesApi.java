@@ -43,6 +43,7 @@ public class NodesApi {
     static final String DATA_SOURCE = "esplinkDataSource";
     /** The database store of the esplink-to-database route. */
     static final String DATA_SOURCE_STORE = "esplinkDatabase";
+    static final String DATABASE_ROUTE = "esplink-to-database";
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 1000;
 
@@ -264,8 +265,9 @@ public class NodesApi {
                     : r.getState() + r.getMessage().map(m -> ": " + m).orElse("");
             checks.put(id, state);
             up &= r.getState() != HealthCheck.State.DOWN;
-            if (id.equals("esplink-store-" + DATA_SOURCE_STORE)) {
-                db = state;
+            // the database: its store's probe and the route that writes the messages to it, the worse of the two
+            if (id.equals("esplink-store-" + DATA_SOURCE_STORE) || id.equals("consumer:" + DATABASE_ROUTE)) {
+                db = "DISABLED".equals(db) || "UP".equals(db) ? state : db;
             }
         }
         n.put("database", db);
