@@ -19,16 +19,37 @@ import org.apache.camel.support.component.PropertyConfigurerSupport;
 @SuppressWarnings("unchecked")
 public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implements GeneratedPropertyConfigurer, PropertyConfigurerGetter {
 
+    private io.esplink.camel.EspLinkConfiguration getOrCreateConfiguration(EspLinkComponent target) {
+        if (target.getConfiguration() == null) {
+            target.setConfiguration(new io.esplink.camel.EspLinkConfiguration());
+        }
+        return target.getConfiguration();
+    }
+
     @Override
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         EspLinkComponent target = (EspLinkComponent) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "ackmode":
+        case "ackMode": getOrCreateConfiguration(target).setAckMode(property(camelContext, io.esplink.core.AckMode.class, value)); return true;
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
+        case "clientid":
+        case "clientId": getOrCreateConfiguration(target).setClientId(property(camelContext, java.lang.String.class, value)); return true;
+        case "configuration": target.setConfiguration(property(camelContext, io.esplink.camel.EspLinkConfiguration.class, value)); return true;
+        case "deliveryexecutor":
+        case "deliveryExecutor": target.setDeliveryExecutor(property(camelContext, io.netty.util.concurrent.EventExecutorGroup.class, value)); return true;
         case "deliverythreads":
         case "deliveryThreads": target.setDeliveryThreads(property(camelContext, int.class, value)); return true;
+        case "duplicateclientpolicy":
+        case "duplicateClientPolicy": getOrCreateConfiguration(target).setDuplicateClientPolicy(property(camelContext, io.esplink.core.DuplicateClientPolicy.class, value)); return true;
+        case "events": getOrCreateConfiguration(target).setEvents(property(camelContext, boolean.class, value)); return true;
+        case "expectedclientids":
+        case "expectedClientIds": getOrCreateConfiguration(target).setExpectedClientIds(property(camelContext, java.lang.String.class, value)); return true;
+        case "handshaketimeout":
+        case "handshakeTimeout": getOrCreateConfiguration(target).setHandshakeTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": target.setHealthCheckConsumerEnabled(property(camelContext, boolean.class, value)); return true;
         case "healthcheckproducerenabled":
@@ -37,6 +58,28 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "ioThreads": target.setIoThreads(property(camelContext, int.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "maxconnections":
+        case "maxConnections": getOrCreateConfiguration(target).setMaxConnections(property(camelContext, int.class, value)); return true;
+        case "maxlinelength":
+        case "maxLineLength": getOrCreateConfiguration(target).setMaxLineLength(property(camelContext, int.class, value)); return true;
+        case "messages": getOrCreateConfiguration(target).setMessages(property(camelContext, boolean.class, value)); return true;
+        case "qos": getOrCreateConfiguration(target).setQos(property(camelContext, boolean.class, value)); return true;
+        case "rejectunknownclients":
+        case "rejectUnknownClients": getOrCreateConfiguration(target).setRejectUnknownClients(property(camelContext, boolean.class, value)); return true;
+        case "sendtimeout":
+        case "sendTimeout": getOrCreateConfiguration(target).setSendTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "sslcontextparameters":
+        case "sslContextParameters": getOrCreateConfiguration(target).setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
+        case "timeout": getOrCreateConfiguration(target).setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "useglobalsslcontextparameters":
+        case "useGlobalSslContextParameters": target.setUseGlobalSslContextParameters(property(camelContext, boolean.class, value)); return true;
+        case "wait": getOrCreateConfiguration(target).setWait(property(camelContext, boolean.class, value)); return true;
+        case "windowstore":
+        case "windowStore": getOrCreateConfiguration(target).setWindowStore(property(camelContext, io.esplink.core.WindowStore.class, value)); return true;
+        case "workergroup":
+        case "workerGroup": target.setWorkerGroup(property(camelContext, io.netty.channel.EventLoopGroup.class, value)); return true;
+        case "writedelayafterconnect":
+        case "writeDelayAfterConnect": getOrCreateConfiguration(target).setWriteDelayAfterConnect(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         default: return false;
         }
     }
@@ -44,12 +87,26 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "ackmode":
+        case "ackMode": return io.esplink.core.AckMode.class;
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
+        case "clientid":
+        case "clientId": return java.lang.String.class;
+        case "configuration": return io.esplink.camel.EspLinkConfiguration.class;
+        case "deliveryexecutor":
+        case "deliveryExecutor": return io.netty.util.concurrent.EventExecutorGroup.class;
         case "deliverythreads":
         case "deliveryThreads": return int.class;
+        case "duplicateclientpolicy":
+        case "duplicateClientPolicy": return io.esplink.core.DuplicateClientPolicy.class;
+        case "events": return boolean.class;
+        case "expectedclientids":
+        case "expectedClientIds": return java.lang.String.class;
+        case "handshaketimeout":
+        case "handshakeTimeout": return long.class;
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": return boolean.class;
         case "healthcheckproducerenabled":
@@ -58,6 +115,28 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "ioThreads": return int.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxconnections":
+        case "maxConnections": return int.class;
+        case "maxlinelength":
+        case "maxLineLength": return int.class;
+        case "messages": return boolean.class;
+        case "qos": return boolean.class;
+        case "rejectunknownclients":
+        case "rejectUnknownClients": return boolean.class;
+        case "sendtimeout":
+        case "sendTimeout": return long.class;
+        case "sslcontextparameters":
+        case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
+        case "timeout": return long.class;
+        case "useglobalsslcontextparameters":
+        case "useGlobalSslContextParameters": return boolean.class;
+        case "wait": return boolean.class;
+        case "windowstore":
+        case "windowStore": return io.esplink.core.WindowStore.class;
+        case "workergroup":
+        case "workerGroup": return io.netty.channel.EventLoopGroup.class;
+        case "writedelayafterconnect":
+        case "writeDelayAfterConnect": return long.class;
         default: return null;
         }
     }
@@ -66,12 +145,26 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         EspLinkComponent target = (EspLinkComponent) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "ackmode":
+        case "ackMode": return getOrCreateConfiguration(target).getAckMode();
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
+        case "clientid":
+        case "clientId": return getOrCreateConfiguration(target).getClientId();
+        case "configuration": return target.getConfiguration();
+        case "deliveryexecutor":
+        case "deliveryExecutor": return target.getDeliveryExecutor();
         case "deliverythreads":
         case "deliveryThreads": return target.getDeliveryThreads();
+        case "duplicateclientpolicy":
+        case "duplicateClientPolicy": return getOrCreateConfiguration(target).getDuplicateClientPolicy();
+        case "events": return getOrCreateConfiguration(target).isEvents();
+        case "expectedclientids":
+        case "expectedClientIds": return getOrCreateConfiguration(target).getExpectedClientIds();
+        case "handshaketimeout":
+        case "handshakeTimeout": return getOrCreateConfiguration(target).getHandshakeTimeout();
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": return target.isHealthCheckConsumerEnabled();
         case "healthcheckproducerenabled":
@@ -80,6 +173,28 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "ioThreads": return target.getIoThreads();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "maxconnections":
+        case "maxConnections": return getOrCreateConfiguration(target).getMaxConnections();
+        case "maxlinelength":
+        case "maxLineLength": return getOrCreateConfiguration(target).getMaxLineLength();
+        case "messages": return getOrCreateConfiguration(target).isMessages();
+        case "qos": return getOrCreateConfiguration(target).isQos();
+        case "rejectunknownclients":
+        case "rejectUnknownClients": return getOrCreateConfiguration(target).isRejectUnknownClients();
+        case "sendtimeout":
+        case "sendTimeout": return getOrCreateConfiguration(target).getSendTimeout();
+        case "sslcontextparameters":
+        case "sslContextParameters": return getOrCreateConfiguration(target).getSslContextParameters();
+        case "timeout": return getOrCreateConfiguration(target).getTimeout();
+        case "useglobalsslcontextparameters":
+        case "useGlobalSslContextParameters": return target.isUseGlobalSslContextParameters();
+        case "wait": return getOrCreateConfiguration(target).isWait();
+        case "windowstore":
+        case "windowStore": return getOrCreateConfiguration(target).getWindowStore();
+        case "workergroup":
+        case "workerGroup": return target.getWorkerGroup();
+        case "writedelayafterconnect":
+        case "writeDelayAfterConnect": return getOrCreateConfiguration(target).getWriteDelayAfterConnect();
         default: return null;
         }
     }

@@ -24,42 +24,42 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         EspLinkEndpoint target = (EspLinkEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "ackmode":
-        case "ackMode": target.setAckMode(property(camelContext, java.lang.String.class, value)); return true;
+        case "ackMode": target.getConfiguration().setAckMode(property(camelContext, io.esplink.core.AckMode.class, value)); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "clientid":
-        case "clientId": target.setClientId(property(camelContext, java.lang.String.class, value)); return true;
+        case "clientId": target.getConfiguration().setClientId(property(camelContext, java.lang.String.class, value)); return true;
         case "duplicateclientpolicy":
-        case "duplicateClientPolicy": target.setDuplicateClientPolicy(property(camelContext, java.lang.String.class, value)); return true;
-        case "events": target.setEvents(property(camelContext, boolean.class, value)); return true;
+        case "duplicateClientPolicy": target.getConfiguration().setDuplicateClientPolicy(property(camelContext, io.esplink.core.DuplicateClientPolicy.class, value)); return true;
+        case "events": target.getConfiguration().setEvents(property(camelContext, boolean.class, value)); return true;
         case "exceptionhandler":
         case "exceptionHandler": target.setExceptionHandler(property(camelContext, org.apache.camel.spi.ExceptionHandler.class, value)); return true;
         case "exchangepattern":
         case "exchangePattern": target.setExchangePattern(property(camelContext, org.apache.camel.ExchangePattern.class, value)); return true;
         case "expectedclientids":
-        case "expectedClientIds": target.setExpectedClientIds(property(camelContext, java.lang.String.class, value)); return true;
+        case "expectedClientIds": target.getConfiguration().setExpectedClientIds(property(camelContext, java.lang.String.class, value)); return true;
         case "handshaketimeout":
-        case "handshakeTimeout": target.setHandshakeTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "handshakeTimeout": target.getConfiguration().setHandshakeTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "maxconnections":
-        case "maxConnections": target.setMaxConnections(property(camelContext, int.class, value)); return true;
+        case "maxConnections": target.getConfiguration().setMaxConnections(property(camelContext, int.class, value)); return true;
         case "maxlinelength":
-        case "maxLineLength": target.setMaxLineLength(property(camelContext, int.class, value)); return true;
-        case "messages": target.setMessages(property(camelContext, boolean.class, value)); return true;
-        case "qos": target.setQos(property(camelContext, boolean.class, value)); return true;
+        case "maxLineLength": target.getConfiguration().setMaxLineLength(property(camelContext, int.class, value)); return true;
+        case "messages": target.getConfiguration().setMessages(property(camelContext, boolean.class, value)); return true;
+        case "qos": target.getConfiguration().setQos(property(camelContext, boolean.class, value)); return true;
         case "rejectunknownclients":
-        case "rejectUnknownClients": target.setRejectUnknownClients(property(camelContext, boolean.class, value)); return true;
+        case "rejectUnknownClients": target.getConfiguration().setRejectUnknownClients(property(camelContext, boolean.class, value)); return true;
         case "sendtimeout":
-        case "sendTimeout": target.setSendTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "sendTimeout": target.getConfiguration().setSendTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "sslcontextparameters":
-        case "sslContextParameters": target.setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
-        case "timeout": target.setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
-        case "wait": target.setWait(property(camelContext, boolean.class, value)); return true;
+        case "sslContextParameters": target.getConfiguration().setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
+        case "timeout": target.getConfiguration().setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "wait": target.getConfiguration().setWait(property(camelContext, boolean.class, value)); return true;
         case "windowstore":
-        case "windowStore": target.setWindowStore(property(camelContext, io.esplink.core.WindowStore.class, value)); return true;
+        case "windowStore": target.getConfiguration().setWindowStore(property(camelContext, io.esplink.core.WindowStore.class, value)); return true;
         case "writedelayafterconnect":
-        case "writeDelayAfterConnect": target.setWriteDelayAfterConnect(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "writeDelayAfterConnect": target.getConfiguration().setWriteDelayAfterConnect(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         default: return false;
         }
     }
@@ -68,13 +68,13 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "ackmode":
-        case "ackMode": return java.lang.String.class;
+        case "ackMode": return io.esplink.core.AckMode.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
         case "clientid":
         case "clientId": return java.lang.String.class;
         case "duplicateclientpolicy":
-        case "duplicateClientPolicy": return java.lang.String.class;
+        case "duplicateClientPolicy": return io.esplink.core.DuplicateClientPolicy.class;
         case "events": return boolean.class;
         case "exceptionhandler":
         case "exceptionHandler": return org.apache.camel.spi.ExceptionHandler.class;
@@ -113,42 +113,42 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         EspLinkEndpoint target = (EspLinkEndpoint) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "ackmode":
-        case "ackMode": return target.getAckMode();
+        case "ackMode": return target.getConfiguration().getAckMode();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "clientid":
-        case "clientId": return target.getClientId();
+        case "clientId": return target.getConfiguration().getClientId();
         case "duplicateclientpolicy":
-        case "duplicateClientPolicy": return target.getDuplicateClientPolicy();
-        case "events": return target.isEvents();
+        case "duplicateClientPolicy": return target.getConfiguration().getDuplicateClientPolicy();
+        case "events": return target.getConfiguration().isEvents();
         case "exceptionhandler":
         case "exceptionHandler": return target.getExceptionHandler();
         case "exchangepattern":
         case "exchangePattern": return target.getExchangePattern();
         case "expectedclientids":
-        case "expectedClientIds": return target.getExpectedClientIds();
+        case "expectedClientIds": return target.getConfiguration().getExpectedClientIds();
         case "handshaketimeout":
-        case "handshakeTimeout": return target.getHandshakeTimeout();
+        case "handshakeTimeout": return target.getConfiguration().getHandshakeTimeout();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "maxconnections":
-        case "maxConnections": return target.getMaxConnections();
+        case "maxConnections": return target.getConfiguration().getMaxConnections();
         case "maxlinelength":
-        case "maxLineLength": return target.getMaxLineLength();
-        case "messages": return target.isMessages();
-        case "qos": return target.isQos();
+        case "maxLineLength": return target.getConfiguration().getMaxLineLength();
+        case "messages": return target.getConfiguration().isMessages();
+        case "qos": return target.getConfiguration().isQos();
         case "rejectunknownclients":
-        case "rejectUnknownClients": return target.isRejectUnknownClients();
+        case "rejectUnknownClients": return target.getConfiguration().isRejectUnknownClients();
         case "sendtimeout":
-        case "sendTimeout": return target.getSendTimeout();
+        case "sendTimeout": return target.getConfiguration().getSendTimeout();
         case "sslcontextparameters":
-        case "sslContextParameters": return target.getSslContextParameters();
-        case "timeout": return target.getTimeout();
-        case "wait": return target.isWait();
+        case "sslContextParameters": return target.getConfiguration().getSslContextParameters();
+        case "timeout": return target.getConfiguration().getTimeout();
+        case "wait": return target.getConfiguration().isWait();
         case "windowstore":
-        case "windowStore": return target.getWindowStore();
+        case "windowStore": return target.getConfiguration().getWindowStore();
         case "writedelayafterconnect":
-        case "writeDelayAfterConnect": return target.getWriteDelayAfterConnect();
+        case "writeDelayAfterConnect": return target.getConfiguration().getWriteDelayAfterConnect();
         default: return null;
         }
     }

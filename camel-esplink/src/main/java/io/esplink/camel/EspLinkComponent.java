@@ -2,13 +2,15 @@ package io.esplink.camel;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import io.esplink.core.EspLinkServer;
+import io.esplink.core.GatewayView;
 import io.esplink.core.ServerConfig;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -16,49 +18,71 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import org.apache.camel.Endpoint;
+import org.apache.camel.SSLContextParametersAware;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.HealthCheckComponent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.support.jsse.SSLContextParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The esplink component: one gateway server per listening address, shared by every endpoint on that address and
- * closed when the last one stops. The event loops and the delivery threads are shared by all servers.
+ * closed when the last one stops. Its {@link #getConfiguration() configuration} holds the defaults of every endpoint
+ * ({@code camel.component.esplink.timeout=5000}). The event loops and the delivery executor are shared by all servers
+ * (see the package documentation for which thread runs what).
  */
 @Component("esplink")
-public class EspLinkComponent extends HealthCheckComponent {
+public class EspLinkComponent extends HealthCheckComponent implements SSLContextParametersAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(EspLinkComponent.class);
 
+    @Metadata(description = "The defaults of every esplink endpoint of this component: each endpoint starts from a "
+                            + "copy and sets its URI's options on it.")
+    private EspLinkConfiguration configuration = new EspLinkConfiguration();
+    @Metadata(label = "security", defaultValue = "false",
+              description = "Use Camel's global SSL context parameters for endpoints that set no sslContextParameters.")
+    private boolean useGlobalSslContextParameters;
     @Metadata(label = "advanced", defaultValue = "0",
-              description = "Netty I/O threads for node connections; 0 uses Netty's default (twice the cores).")
+              description = "Netty I/O threads for node connections (esplink-io); 0 uses Netty's default (twice the "
+                            + "cores). Ignored when workerGroup is given.")
     private int ioThreads;
+    @Metadata(label = "advanced",
+              description = "A Netty event loop group of your own for node connections; not shut down by the "
+                            + "component.")
+    private EventLoopGroup workerGroup;
     @Metadata(label = "advanced", defaultValue = "16",
-              description = "Threads that run the routes of node messages and complete producer exchanges. Each "
-                            + "node is served by one of them, so its messages stay in order; the I/O threads are "
-                            + "never blocked by a route.")
+              description = "Threads of the delivery executor (esplink-delivery), which runs the routes of node "
+                            + "messages and completes producer exchanges. Each node is served by one of them, so its "
+                            + "messages stay in order; the I/O threads never run a route. Ignored when "
+                            + "deliveryExecutor is given.")
     private int deliveryThreads = 16;
+    @Metadata(label = "advanced",
+              description = "A delivery executor of your own (a Netty EventExecutorGroup: each node is pinned to one "
+                            + "of its executors); not shut down by the component.")
+    private EventExecutorGroup deliveryExecutor;
 
     private final Map<String, List<EspLinkEndpoint>> endpoints = new HashMap<>();
     private final Map<String, Shared> servers = new HashMap<>();
+    private final ContextEvents contextEvents = new ContextEvents();
     private EventLoopGroup bossGroup;
     private EventLoopGroup ioGroup;
     private EventExecutorGroup deliveryGroup;
-    private final ContextEvents contextEvents = new ContextEvents();
+    private boolean ownIoGroup;
+    private boolean ownDeliveryGroup;
 
+    /** A running server and the server options its endpoints set. */
     private static final class Shared {
         final EspLinkServer server;
-        final Map<String, Object> options;
+        final ServerOverlay options;
         int refs;
 
-        Shared(EspLinkServer server, Map<String, Object> options) {
+        Shared(EspLinkServer server, ServerOverlay options) {
             this.server = server;
             this.options = options;
         }
@@ -66,7 +90,8 @@ public class EspLinkComponent extends HealthCheckComponent {
 
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
-        EspLinkEndpoint endpoint = new EspLinkEndpoint(uri, this);
+        EspLinkConfiguration config = configuration.copy();
+        EspLinkEndpoint endpoint = new EspLinkEndpoint(uri, this, config);
         String rest = remaining.startsWith("//") ? remaining.substring(2) : remaining;
         int colon = rest.lastIndexOf(':');
         String host = rest;
@@ -83,7 +108,13 @@ public class EspLinkComponent extends HealthCheckComponent {
             host = host.substring(1, host.length() - 1);
         }
         endpoint.setHost(host);
+        Set<String> serverOptions = new HashSet<>(parameters.keySet());
+        serverOptions.retainAll(ServerOverlay.NAMES);
         setProperties(endpoint, parameters);
+        if (config.getSslContextParameters() == null && useGlobalSslContextParameters) {
+            config.setSslContextParameters(retrieveGlobalSslContextParameters());
+        }
+        endpoint.serverOptions(ServerOverlay.of(uri, config, serverOptions));
         synchronized (this) {
             endpoints.computeIfAbsent(endpoint.address(), k -> new ArrayList<>()).add(endpoint);
         }
@@ -97,16 +128,20 @@ public class EspLinkComponent extends HealthCheckComponent {
         }
     }
 
-    /** The server of the endpoint's address, started if this is its first user. */
+    /** The server of the endpoint's address, made if this is its first user (see {@link ContextEvents}). */
     synchronized EspLinkServer acquire(EspLinkEndpoint endpoint) {
         String address = endpoint.address();
         Shared shared = servers.get(address);
         if (shared == null) {
-            Map<String, Object> merged = mergeOptions(address);
-            ServerConfig config = endpoint.serverConfig(merged);
+            ServerOverlay merged = ServerOverlay.NONE;
+            for (EspLinkEndpoint ep : endpoints.getOrDefault(address, List.of())) {
+                merged = merged.merge(ep.serverOptions(), address);
+            }
+            merged = merged.merge(endpoint.serverOptions(), address);
+            ServerConfig config = merged.serverConfig(endpoint.getHost(), endpoint.getPort(), configuration);
             startGroups();
             EspLinkServer server = new EspLinkServer(config, bossGroup, ioGroup, deliveryGroup,
-                    sslContext((SSLContextParameters) merged.get("sslContextParameters")));
+                    sslContext(merged.ssl(configuration.getSslContextParameters())));
             server.bind();
             if (getCamelContext().isStarted()) {
                 server.accept();
@@ -114,24 +149,17 @@ public class EspLinkComponent extends HealthCheckComponent {
             shared = new Shared(server, merged);
             servers.put(address, shared);
         } else {
-            for (Map.Entry<String, Object> e : endpoint.explicitServerOptions().entrySet()) {
-                if ("sslContextParameters".equals(e.getKey())) {
-                    if (e.getValue() != shared.options.get(e.getKey())) {
-                        throw new IllegalArgumentException(
-                                "esplink: " + endpoint.getEndpointUri() + " sets other sslContextParameters than the "
-                                                           + "gateway already running on " + address);
-                    }
-                    continue;
-                }
-                Map<String, Object> one = new LinkedHashMap<>(shared.options);
-                one.put(e.getKey(), e.getValue());
-                if (!endpoint.serverConfig(one).equals(shared.server.config())) {
-                    throw new IllegalArgumentException(
-                            "esplink: " + endpoint.getEndpointUri() + " sets " + e.getKey() + "=" + e.getValue()
-                                                       + " but the gateway on " + address + " already runs with "
-                                                       + shared.server.config()
-                                                       + ": every endpoint on one address must agree");
-                }
+            ServerOverlay merged = shared.options.merge(endpoint.serverOptions(), address);
+            ServerConfig wanted = merged.serverConfig(endpoint.getHost(), endpoint.getPort(), configuration);
+            boolean sameTls = merged.ssl(configuration.getSslContextParameters())
+                              == shared.options.ssl(configuration.getSslContextParameters());
+            if (!wanted.equals(shared.server.config()) || !sameTls) {
+                throw new IllegalArgumentException(
+                        "esplink: " + endpoint.getEndpointUri() + " asks for " + wanted + (sameTls ? "" : " with other "
+                                                                                                        + "sslContextParameters")
+                                                   + " but the gateway on " + address + " already runs with "
+                                                   + shared.server.config()
+                                                   + ": every endpoint on one address must agree");
             }
         }
         shared.refs++;
@@ -147,27 +175,21 @@ public class EspLinkComponent extends HealthCheckComponent {
     }
 
     /** The server running on host:port, or null. */
-    public synchronized EspLinkServer getServer(String address) {
+    synchronized EspLinkServer getServer(String address) {
         Shared s = servers.get(address);
         return s == null ? null : s.server;
     }
 
-    private Map<String, Object> mergeOptions(String address) {
-        Map<String, Object> merged = new LinkedHashMap<>();
-        Map<String, String> setBy = new HashMap<>();
-        for (EspLinkEndpoint ep : endpoints.getOrDefault(address, List.of())) {
-            for (Map.Entry<String, Object> e : ep.explicitServerOptions().entrySet()) {
-                Object before = merged.putIfAbsent(e.getKey(), e.getValue());
-                if (before != null && !Objects.equals(before, e.getValue())) {
-                    throw new IllegalArgumentException(
-                            "esplink: endpoints on " + address + " disagree on " + e.getKey() + ": " + before + " ("
-                                                       + setBy.get(e.getKey()) + ") and " + e.getValue() + " ("
-                                                       + ep.getEndpointUri() + ")");
-                }
-                setBy.putIfAbsent(e.getKey(), ep.getEndpointUri());
-            }
-        }
-        return merged;
+    /** What the gateway on {@code host:port} knows of its nodes, read-only; null while none runs there. */
+    public GatewayView getGateway(String address) {
+        return getServer(address);
+    }
+
+    /** Every gateway this component runs, by address. */
+    public synchronized Map<String, GatewayView> getGateways() {
+        Map<String, GatewayView> out = new HashMap<>();
+        servers.forEach((address, shared) -> out.put(address, shared.server));
+        return out;
     }
 
     private SslContext sslContext(SSLContextParameters parameters) {
@@ -183,12 +205,25 @@ public class EspLinkComponent extends HealthCheckComponent {
     }
 
     private void startGroups() {
-        if (ioGroup == null) {
-            bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("esplink-accept", true));
-            ioGroup = new NioEventLoopGroup(ioThreads, new DefaultThreadFactory("esplink-io", true));
-            deliveryGroup = new DefaultEventExecutorGroup(deliveryThreads,
-                    new DefaultThreadFactory("esplink-delivery", true));
+        if (bossGroup != null) {
+            return;
         }
+        bossGroup = new NioEventLoopGroup(1, threads("esplink-accept"));
+        ownIoGroup = workerGroup == null;
+        ioGroup = ownIoGroup ? new NioEventLoopGroup(ioThreads, threads("esplink-io")) : workerGroup;
+        ownDeliveryGroup = deliveryExecutor == null;
+        deliveryGroup = ownDeliveryGroup
+                ? new DefaultEventExecutorGroup(deliveryThreads, threads("esplink-delivery")) : deliveryExecutor;
+    }
+
+    /** Daemon threads named in Camel's pattern ("Camel (context) thread #7 - esplink-io"), fit for Netty. */
+    private ThreadFactory threads(String name) {
+        return r -> {
+            Thread t = new FastThreadLocalThread(r,
+                    getCamelContext().getExecutorServiceManager().resolveThreadName(name));
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     @Override
@@ -198,9 +233,9 @@ public class EspLinkComponent extends HealthCheckComponent {
     }
 
     /**
-     * Opens the node port of each server only once every route of the context has started, and closes it as soon as
-     * the context begins to stop, before its routes do: a node message never meets only some of the consumers of
-     * its address (a consumer that acknowledges on receipt, say, without the one that stores it).
+     * Opens the node port of each server only once every route of the context has started, and closes its node
+     * connections as soon as the context begins to stop, before its routes do: a node message never meets only some
+     * of the consumers of its address (a consumer that acknowledges on receipt, say, without the one that stores it).
      */
     private final class ContextEvents extends SimpleEventNotifierSupport {
         ContextEvents() {
@@ -219,9 +254,8 @@ public class EspLinkComponent extends HealthCheckComponent {
 
         @Override
         public void notify(CamelEvent event) {
-            List<EspLinkServer> all;
+            List<EspLinkServer> all = new ArrayList<>();
             synchronized (EspLinkComponent.this) {
-                all = new ArrayList<>();
                 servers.values().forEach(sh -> all.add(sh.server));
             }
             for (EspLinkServer server : all) {
@@ -241,16 +275,38 @@ public class EspLinkComponent extends HealthCheckComponent {
             s.server.stop();
         }
         servers.clear();
-        if (ioGroup != null) {
+        if (bossGroup != null) {
             bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-            deliveryGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            if (ownIoGroup) {
+                ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }
+            if (ownDeliveryGroup) {
+                deliveryGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }
             bossGroup = null;
             ioGroup = null;
             deliveryGroup = null;
             LOG.debug("esplink event loops shut down");
         }
         super.doStop();
+    }
+
+    public EspLinkConfiguration getConfiguration() {
+        return configuration;
+    }
+
+    public void setConfiguration(EspLinkConfiguration configuration) {
+        this.configuration = configuration;
+    }
+
+    @Override
+    public boolean isUseGlobalSslContextParameters() {
+        return useGlobalSslContextParameters;
+    }
+
+    @Override
+    public void setUseGlobalSslContextParameters(boolean useGlobalSslContextParameters) {
+        this.useGlobalSslContextParameters = useGlobalSslContextParameters;
     }
 
     public int getIoThreads() {
@@ -261,11 +317,27 @@ public class EspLinkComponent extends HealthCheckComponent {
         this.ioThreads = ioThreads;
     }
 
+    public EventLoopGroup getWorkerGroup() {
+        return workerGroup;
+    }
+
+    public void setWorkerGroup(EventLoopGroup workerGroup) {
+        this.workerGroup = workerGroup;
+    }
+
     public int getDeliveryThreads() {
         return deliveryThreads;
     }
 
     public void setDeliveryThreads(int deliveryThreads) {
         this.deliveryThreads = deliveryThreads;
+    }
+
+    public EventExecutorGroup getDeliveryExecutor() {
+        return deliveryExecutor;
+    }
+
+    public void setDeliveryExecutor(EventExecutorGroup deliveryExecutor) {
+        this.deliveryExecutor = deliveryExecutor;
     }
 }

@@ -35,7 +35,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
 
     public EspLinkConsumer(EspLinkEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
-        this.ackMode = endpoint.ackModeValue();
+        this.ackMode = endpoint.getConfiguration().getAckMode();
     }
 
     @Override
@@ -58,7 +58,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
         EspLinkEndpoint ep = getEndpoint();
         server = ep.getComponent().acquire(ep);
         try {
-            server.addListener(ep.getClientId(), this);
+            server.addListener(ep.getConfiguration().getClientId(), this);
         } catch (RuntimeException e) {
             ep.getComponent().release(ep);
             server = null;
@@ -70,7 +70,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
     protected void doStop() throws Exception {
         if (server != null) {
             EspLinkEndpoint ep = getEndpoint();
-            server.removeListener(ep.getClientId(), this);
+            server.removeListener(ep.getConfiguration().getClientId(), this);
             ep.getComponent().release(ep);
             server = null;
         }
@@ -84,17 +84,29 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
 
     @Override
     public boolean wantsMessages() {
-        return getEndpoint().isMessages();
+        return getEndpoint().getConfiguration().isMessages();
     }
 
     @Override
     public boolean wantsEvents() {
-        return getEndpoint().isEvents();
+        return getEndpoint().getConfiguration().isEvents();
+    }
+
+    /** Every exchange reports its end, so each node's messages go through the route one at a time, in order. */
+    @Override
+    public boolean reportsDone() {
+        return true;
     }
 
     @Override
     public WindowStore windowStore() {
-        return getEndpoint().getWindowStore();
+        return getEndpoint().getConfiguration().getWindowStore();
+    }
+
+    /** The consumer runs a server (the node port): it hosts a service others connect to. */
+    @Override
+    public boolean isHostedService() {
+        return true;
     }
 
     /** How this consumer's exchanges fail, if they do. */

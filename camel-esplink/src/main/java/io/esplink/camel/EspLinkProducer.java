@@ -50,7 +50,7 @@ public class EspLinkProducer extends DefaultAsyncProducer {
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        EspLinkEndpoint ep = getEndpoint();
+        EspLinkConfiguration ep = getEndpoint().getConfiguration();
         try {
             String target = target(exchange);
             String payload = payload(exchange.getMessage());
@@ -80,7 +80,7 @@ public class EspLinkProducer extends DefaultAsyncProducer {
 
     /** The header wins, unless it is the unchanged client ID an esplink consumer put there (the sender). */
     private String target(Exchange exchange) {
-        String configured = getEndpoint().getClientId();
+        String configured = getEndpoint().getConfiguration().getClientId();
         String header = exchange.getMessage().getHeader(EspLinkConstants.CLIENT_ID, String.class);
         if (header != null && configured != null
                 && header.equals(exchange.getProperty(EspLinkConstants.SOURCE_CLIENT_ID_PROPERTY, String.class))) {

@@ -46,10 +46,10 @@ public final class EspLinkClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final EventExecutor notifier;
     private final boolean ownNotifier;
-    private final NodePeer peer;
+    private final String clientId;
+    private final Outbox outbox;
+    private final InboundWindow window = new InboundWindow();
     private final SslContext sslContext;
-    private final LongAdder received = new LongAdder();
-    private final LongAdder duplicates = new LongAdder();
     private final LongAdder outages = new LongAdder();
 
     private volatile Consumer<String> messageHandler = m -> {
@@ -70,7 +70,8 @@ public final class EspLinkClient implements AutoCloseable {
         this.group = ownGroup ? new NioEventLoopGroup(1) : b.group;
         this.ownNotifier = b.notifier == null;
         this.notifier = ownNotifier ? new DefaultEventExecutor() : b.notifier;
-        this.peer = new NodePeer(b.clientId, timeoutMs, notifier);
+        this.clientId = b.clientId;
+        this.outbox = new Outbox(b.clientId, timeoutMs, notifier);
         this.sslContext = b.sslContext;
     }
 
@@ -100,7 +101,7 @@ public final class EspLinkClient implements AutoCloseable {
     }
 
     public String clientId() {
-        return peer.id();
+        return clientId;
     }
 
     /** True once the gateway sent its first line on the current connection (L14). */
@@ -110,17 +111,17 @@ public final class EspLinkClient implements AutoCloseable {
 
     /** How many connections have been made so far. */
     public int connects() {
-        return peer.connectCount();
+        return outbox.connectCount();
     }
 
     /** New messages received (duplicates excluded). */
     public long received() {
-        return received.sum();
+        return window.messages();
     }
 
     /** Duplicates received and dropped (L10). */
     public long duplicates() {
-        return duplicates.sum();
+        return window.duplicates();
     }
 
     /** Outages: connections lost, by timeout, reset or {@link #dropLink()}. */
@@ -129,16 +130,16 @@ public final class EspLinkClient implements AutoCloseable {
     }
 
     public long sent() {
-        return peer.messagesOut();
+        return outbox.messagesOut();
     }
 
     public long retransmissions() {
-        return peer.retransmissions();
+        return outbox.retransmissions();
     }
 
     /** Messages queued or awaiting ACK. */
     public int pending() {
-        return peer.pendingCount();
+        return outbox.pendingCount();
     }
 
     /** Sends with qos and wait (the node's defaults): completes when the gateway ACKed. */
@@ -149,7 +150,7 @@ public final class EspLinkClient implements AutoCloseable {
     /** Sends a message (L19-L21); completes when ACKed (qos) or written (no qos). */
     public CompletableFuture<Void> send(String payload, boolean qos, boolean wait) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        peer.send(payload, qos, wait, 0, failure -> {
+        outbox.send(payload, qos, wait, 0, failure -> {
             if (failure == null) {
                 f.complete(null);
             } else {
@@ -164,21 +165,18 @@ public final class EspLinkClient implements AutoCloseable {
      * after the reconnect delay, like a node.
      */
     public void dropLink() {
-        Channel ch = peer.channel();
-        if (ch != null) {
-            Links.close(ch, "outage simulated");
-        }
+        outbox.closeConnection("outage simulated");
     }
 
     @Override
     public void close() {
         closed = true;
-        Channel ch = peer.channel();
+        Channel ch = outbox.channel();
         if (ch != null) {
             Links.close(ch, "client closed");
             ch.closeFuture().awaitUninterruptibly(timeoutMs);
         }
-        peer.closeOutbox("client closed");
+        outbox.close("client closed");
         if (ownGroup) {
             group.shutdownGracefully(0, timeoutMs, TimeUnit.MILLISECONDS).awaitUninterruptibly();
         }
@@ -211,7 +209,7 @@ public final class EspLinkClient implements AutoCloseable {
                 .connect(host, port)
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
-                        LOG.debug("Node '{}': cannot connect to {}:{}: {}", peer.id(), host, port,
+                        LOG.debug("Node '{}': cannot connect to {}:{}: {}", clientId, host, port,
                                 f.cause().getMessage());
                         scheduleReconnect();
                     }
@@ -221,12 +219,6 @@ public final class EspLinkClient implements AutoCloseable {
     private void scheduleReconnect() {
         if (!closed) {
             group.next().schedule(this::connect, reconnectDelayMs, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private static final class NodePeer extends Peer {
-        NodePeer(String id, long timeoutMs, EventExecutor notifier) {
-            super(id, timeoutMs, notifier);
         }
     }
 
@@ -240,9 +232,9 @@ public final class EspLinkClient implements AutoCloseable {
                 ch.close();
                 return;
             }
-            peer.attach(ch);
-            ch.writeAndFlush(Unpooled.copiedBuffer(peer.id() + "\n", StandardCharsets.UTF_8));
-            ch.pipeline().get(LivenessHandler.class).start();
+            outbox.attach(ch);
+            ch.writeAndFlush(Unpooled.copiedBuffer(clientId + "\n", StandardCharsets.UTF_8));
+            ctx.pipeline().fireUserEventTriggered(LivenessHandler.START);
             ctx.fireChannelActive();
         }
 
@@ -252,26 +244,27 @@ public final class EspLinkClient implements AutoCloseable {
             if (!gotLine) {
                 gotLine = true; // L14: the link is up
                 up = true;
-                peer.releaseHold(ch);
+                outbox.releaseHold(ch);
                 notifier.execute(() -> linkHandler.accept(true));
             }
             switch (frame.type()) {
                 case ACK:
-                    peer.onAck(frame.messageId());
+                    outbox.onAck(frame.messageId());
                     break;
                 case MESSAGE:
                     int mid = frame.messageId();
                     ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
-                    if (peer.acceptInbound(mid)) {
-                        received.increment();
+                    boolean fresh;
+                    synchronized (window) {
+                        fresh = window.accept(mid);
+                    }
+                    if (fresh) {
                         String payload = frame.text();
                         notifier.execute(() -> messageHandler.accept(payload));
-                    } else {
-                        duplicates.increment();
                     }
                     break;
                 case BAD:
-                    LOG.warn("Node '{}': bad line from the gateway: '{}'", peer.id(), frame.text());
+                    LOG.warn("Node '{}': bad line from the gateway: '{}'", clientId, frame.text());
                     break;
                 default:
                     break;
@@ -281,14 +274,14 @@ public final class EspLinkClient implements AutoCloseable {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             Channel ch = ctx.channel();
-            peer.detach(ch);
+            outbox.detach(ch);
             if (gotLine) {
                 up = false;
                 notifier.execute(() -> linkHandler.accept(false));
             }
             if (!closed) {
                 outages.increment();
-                LOG.debug("Node '{}': link down ({}), reconnecting in {} ms", peer.id(), Links.closeReason(ch),
+                LOG.debug("Node '{}': link down ({}), reconnecting in {} ms", clientId, Links.closeReason(ch),
                         reconnectDelayMs);
                 scheduleReconnect();
             }
@@ -297,7 +290,7 @@ public final class EspLinkClient implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.debug("Node '{}': {}", peer.id(), cause.toString());
+            LOG.debug("Node '{}': {}", clientId, cause.toString());
             Links.close(ctx.channel(), "error: " + cause);
         }
     }

@@ -20,6 +20,17 @@ public interface EspLinkListener {
     void onMessage(InboundMessage message);
 
     /**
+     * True if this listener reports {@link InboundMessage#done} for every message, in both ack modes: a node's next
+     * message then goes to it only once it did, so a listener that completes asynchronously still sees each node's
+     * messages one at a time, in order. By default only in ack mode processed (where {@code done} is required, as it
+     * decides the ACK); a listener in ack mode received is otherwise done with a message when {@code onMessage}
+     * returns.
+     */
+    default boolean reportsDone() {
+        return ackMode() == AckMode.PROCESSED;
+    }
+
+    /**
      * The store this listener writes node messages to, if it can tell which it holds (ack mode processed only): a
      * restarted gateway then recognises a resend of a message this listener stored before a crash. Null for none.
      */

@@ -3,13 +3,10 @@ package io.esplink.core;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -32,13 +29,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One listening gateway on one address: accepts node connections, keeps a {@link Session} per client ID, delivers
- * messages to listeners and sends messages to nodes. Knows nothing of Camel.
+ * One listening gateway on one address: accepts node connections, keeps a session per client ID, delivers the
+ * nodes' messages to listeners and sends messages to nodes. Knows nothing of Camel.
+ * <p>
+ * It is made of parts that know nothing of it: a {@link ListenerTable} (who listens to which node), a
+ * {@link SessionRegistry} (the sessions and who may attach to them), and per connection a pipeline of handlers
+ * (connection guard, TLS, flush consolidation, {@link LivenessHandler}, {@link FrameDecoder}, then
+ * {@link IdLineHandler}, which gives way to a {@link SessionHandler} once the node's ID is accepted). Outside the
+ * core the nodes are seen only as {@link NodeView} snapshots.
  * <p>
  * The event loop groups and the notifier group are given by the owner (shared by every server of a component) and
  * are not shut down by {@link #stop()}.
  */
-public final class EspLinkServer {
+public final class EspLinkServer implements GatewayView {
 
     private static final Logger LOG = LoggerFactory.getLogger(EspLinkServer.class);
     /** The client ID that addresses every connected node. */
@@ -47,14 +50,10 @@ public final class EspLinkServer {
     private final ServerConfig config;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup ioGroup;
-    private final EventExecutorGroup notifierGroup;
     private final SslContext sslContext;
-
-    private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
-    /** Replaced as a whole on every change (never modified), so that sessions can tell a change by identity. */
-    private volatile List<Registration> registrations = List.of();
+    private final ListenerTable listeners = new ListenerTable();
+    private final SessionRegistry registry;
     private final AtomicInteger connections = new AtomicInteger();
-    private final LongAdder refusedConnections = new LongAdder();
     private final ChannelGroup channels = new DefaultChannelGroup("esplink", GlobalEventExecutor.INSTANCE);
     private final ConnectionGuard guard = new ConnectionGuard();
     private volatile Channel serverChannel;
@@ -64,10 +63,11 @@ public final class EspLinkServer {
         this.config = config.validate();
         this.bossGroup = bossGroup;
         this.ioGroup = ioGroup;
-        this.notifierGroup = notifierGroup;
         this.sslContext = sslContext;
+        this.registry = new SessionRegistry(this.config, notifierGroup, listeners);
     }
 
+    @Override
     public ServerConfig config() {
         return config;
     }
@@ -106,7 +106,8 @@ public final class EspLinkServer {
                         ch.pipeline().addLast("liveness",
                                 new LivenessHandler(config.timeoutMs(), config.timeoutMs(), true));
                         ch.pipeline().addLast("frames", new FrameDecoder(config.maxLineLength(), true));
-                        ch.pipeline().addLast("session", new GatewayHandler(EspLinkServer.this));
+                        ch.pipeline().addLast(Links.ID_HANDLER, new IdLineHandler(registry,
+                                config.handshakeTimeoutMs()));
                     }
                 });
         ChannelFuture f = b.bind(config.host(), config.port()).awaitUninterruptibly();
@@ -154,9 +155,7 @@ public final class EspLinkServer {
         }
         serverChannel = null;
         sc.close().awaitUninterruptibly();
-        for (Session s : sessions.values()) {
-            s.close("gateway stopping");
-        }
+        registry.closeAll("gateway stopping");
         for (Channel ch : channels) {
             Links.close(ch, "gateway stopping");
         }
@@ -164,11 +163,13 @@ public final class EspLinkServer {
         LOG.info("esplink gateway on {}:{} stopped", config.host(), config.port());
     }
 
+    @Override
     public boolean isRunning() {
         return serverChannel != null;
     }
 
     /** The port actually bound (useful with port 0), or -1 when not running. */
+    @Override
     public int localPort() {
         Channel sc = serverChannel;
         return sc == null ? -1 : ((InetSocketAddress) sc.localAddress()).getPort();
@@ -180,166 +181,49 @@ public final class EspLinkServer {
      * Registers a listener for the node {@code clientId}, or for every node ({@code clientId} null). Every
      * listener whose node matches receives each message and event; a listener registered twice counts once.
      */
-    public synchronized void addListener(String clientId, EspLinkListener listener) {
-        Registration r = new Registration(clientId, Objects.requireNonNull(listener, "listener"));
-        if (!registrations.contains(r)) {
-            List<Registration> next = new ArrayList<>(registrations);
-            next.add(r);
-            registrations = List.copyOf(next);
-        }
+    public void addListener(String clientId, EspLinkListener listener) {
+        listeners.add(clientId, listener);
     }
 
-    public synchronized void removeListener(String clientId, EspLinkListener listener) {
-        List<Registration> next = new ArrayList<>(registrations);
-        if (next.remove(new Registration(clientId, listener))) {
-            registrations = List.copyOf(next);
-        }
+    public void removeListener(String clientId, EspLinkListener listener) {
+        listeners.remove(clientId, listener);
     }
 
-    /**
-     * The listeners that receive the messages of node {@code clientId}, in registration order. Sessions keep the
-     * answer until the registrations change, so the per-message path neither searches nor allocates.
-     */
-    Listeners messageListeners(String clientId, Listeners cached) {
-        List<Registration> current = registrations;
-        if (cached != null && cached.of == current) {
-            return cached;
-        }
-        List<EspLinkListener> out = new ArrayList<>(2);
-        boolean anyProcessed = false;
-        for (Registration r : current) {
-            if (r.matches(clientId) && r.listener().wantsMessages()) {
-                out.add(r.listener());
-                anyProcessed |= r.listener().ackMode() == AckMode.PROCESSED;
-            }
-        }
-        return new Listeners(current, List.copyOf(out), anyProcessed);
+    // ---- what it knows of the nodes ----
+
+    /** A snapshot of node {@code clientId}, or null if the gateway has never seen it. */
+    @Override
+    public NodeView node(String clientId) {
+        Session s = registry.get(clientId);
+        return s == null ? null : s.view();
     }
 
-    /** The message listeners of one node as of one version of the registrations. */
-    record Listeners(List<Registration> of, List<EspLinkListener> list, boolean anyProcessed) {
-    }
-
-    private List<EspLinkListener> eventListeners(String clientId) {
-        List<EspLinkListener> out = new ArrayList<>(2);
-        for (Registration r : registrations) {
-            if (r.matches(clientId) && r.listener().wantsEvents()) {
-                out.add(r.listener());
-            }
+    /** Snapshots of every node the gateway knows, sorted by client ID. */
+    @Override
+    public List<NodeView> nodes() {
+        List<NodeView> out = new ArrayList<>();
+        for (Session s : registry.all()) {
+            out.add(s.view());
         }
+        out.sort(Comparator.comparing(NodeView::clientId));
         return out;
     }
 
-    record Registration(String clientId, EspLinkListener listener) {
-        boolean matches(String id) {
-            return clientId == null || clientId.equals(id);
-        }
-    }
-
-    // ---- sessions ----
-
-    public Session session(String clientId) {
-        return sessions.get(clientId);
-    }
-
-    public Collection<Session> sessions() {
-        return Collections.unmodifiableCollection(sessions.values());
-    }
-
-    /** The client IDs of the sessions that are up. */
+    /** The client IDs of the nodes that are connected, sorted. */
+    @Override
     public List<String> connectedClientIds() {
-        List<String> ids = new ArrayList<>();
-        for (Session s : sessions.values()) {
-            if (s.isConnected()) {
-                ids.add(s.id());
-            }
-        }
-        Collections.sort(ids);
-        return ids;
+        return registry.connectedClientIds();
     }
 
+    @Override
     public int connectionCount() {
         return connections.get();
     }
 
     /** Connections closed before attaching: over the limit, unknown, duplicate, no ID in time. */
+    @Override
     public long refusedConnections() {
-        return refusedConnections.sum();
-    }
-
-    private Session sessionFor(String clientId) {
-        return sessions.computeIfAbsent(clientId, id -> new Session(this, id, notifierGroup.next()));
-    }
-
-    /** The ID line arrived on {@code ch}: apply L16-L18 and attach, or close. Runs on the event loop. */
-    Session attach(Channel ch, String clientId) {
-        String remote = Links.format(ch.remoteAddress());
-        if (clientId.isEmpty()) {
-            return refuse(ch, "empty client ID", "Refused a connection from {}: its ID line is empty", remote);
-        }
-        if (!config.expectedClientIds().isEmpty() && !config.expectedClientIds().contains(clientId)) {
-            if (config.rejectUnknownClients()) {
-                return refuse(ch, "unknown client",
-                        "Refused unknown client '{}' from {}: not in expectedClientIds", clientId, remote);
-            }
-            LOG.warn("Unknown client '{}' connected from {}; expected {}", clientId, remote,
-                    config.expectedClientIds());
-        }
-        Session s = sessionFor(clientId);
-        Channel replaced = null;
-        int count;
-        synchronized (s) {
-            Channel old = s.channel();
-            if (old != null) {
-                if (config.duplicateClientPolicy() == DuplicateClientPolicy.REJECT_NEW) {
-                    return refuse(ch, "duplicate client",
-                            "Duplicate client '{}' from {} ignored: a connection with that ID is up (from {})",
-                            clientId, remote, s.remoteAddress());
-                }
-                s.detach(old, "replaced by a new connection from " + remote);
-                replaced = old;
-            }
-            count = s.attach(ch, remote);
-        }
-        if (replaced != null) {
-            LOG.warn("Client '{}' reconnected from {} while up: the old connection is closed", clientId, remote);
-            Links.close(replaced, "replaced by a new connection");
-            fire(s, SessionEvent.Type.DISCONNECTED, "replaced by a new connection", s.remoteAddress(), count - 1);
-        }
-        LOG.info("Node '{}' connected from {} (connection {})", clientId, remote, count);
-        fire(s, SessionEvent.Type.CONNECTED, "connected", remote, count);
-        return s;
-    }
-
-    Session refuse(Channel ch, String reason, String format, Object... args) {
-        refusedConnections.increment();
-        LOG.warn(format, args);
-        Links.close(ch, reason);
-        return null;
-    }
-
-    void detach(Session s, Channel ch, String reason) {
-        if (s.detach(ch, reason)) {
-            LOG.info("Node '{}' disconnected: {}", s.id(), reason);
-            fire(s, SessionEvent.Type.DISCONNECTED, reason, s.remoteAddress(), s.connectCount());
-        }
-    }
-
-    private void fire(Session s, SessionEvent.Type type, String reason, String remote, int count) {
-        List<EspLinkListener> targets = eventListeners(s.id());
-        if (targets.isEmpty()) {
-            return;
-        }
-        SessionEvent ev = new SessionEvent(type, s.id(), reason, remote, count);
-        s.notifier().execute(() -> {
-            for (EspLinkListener l : targets) {
-                try {
-                    l.onEvent(ev);
-                } catch (RuntimeException e) {
-                    LOG.warn("Listener failed on event {}", ev, e);
-                }
-            }
-        });
+        return registry.refusedCount();
     }
 
     // ---- sending ----
@@ -362,7 +246,7 @@ public final class EspLinkServer {
             throw new EspLinkException("Node '" + clientId + "' is not in expectedClientIds and rejectUnknownClients "
                                        + "is set: it can never connect");
         }
-        sessionFor(clientId).send(payload, qos, wait, sendTimeoutMs, listener);
+        registry.getOrCreate(clientId).send(payload, qos, wait, sendTimeoutMs, listener);
     }
 
     /**
@@ -412,7 +296,7 @@ public final class EspLinkServer {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             if (connections.incrementAndGet() > config.maxConnections()) {
-                refuse(ctx.channel(), "too many connections",
+                registry.refuse(ctx.channel(), "too many connections",
                         "Refused a connection from {}: maxConnections ({}) reached",
                         Links.format(ctx.channel().remoteAddress()), config.maxConnections());
                 return;

@@ -11,6 +11,11 @@ public final class Links {
 
     /** Why a connection was closed by this side; absent when the peer closed it. */
     public static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf("esplink.closeReason");
+    /** The client ID a connection was attached to, once it was. */
+    static final AttributeKey<String> CLIENT_ID = AttributeKey.valueOf("esplink.clientId");
+    /** The pipeline names of the gateway's handlers. */
+    static final String ID_HANDLER = "id";
+    static final String SESSION_HANDLER = "session";
 
     private Links() {
     }

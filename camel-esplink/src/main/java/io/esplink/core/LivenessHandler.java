@@ -11,9 +11,19 @@ import io.netty.channel.ChannelPromise;
  * Keepalives and outage detection on the event loop's timer (L12-L14). One task per connection runs every
  * {@code timeout/4}: it sends a KA (on the gateway every period, on a node when it wrote nothing for that long) and
  * closes the connection when nothing at all was read for {@code timeout} ({@code firstTimeout} until the first
- * read). Sits next to the socket so that every byte read counts, even of an incomplete line.
+ * read). Sits next to the socket so that every byte read counts, even of an incomplete line. It starts when the user
+ * event {@link #START} passes through the pipeline (the link started: on the gateway once the node's ID line was
+ * accepted, on a node once connected).
  */
 public final class LivenessHandler extends ChannelDuplexHandler {
+
+    /** The user event that starts keepalives (the first one at once on the gateway) and outage detection. */
+    public static final Object START = new Object() {
+        @Override
+        public String toString() {
+            return "esplink link started";
+        }
+    };
 
     private final long timeoutMs;
     private final long timeoutNanos;
@@ -45,8 +55,16 @@ public final class LivenessHandler extends ChannelDuplexHandler {
         this.ctx = ctx;
     }
 
-    /** Starts keepalives (the first one at once) and outage detection. Call on the event loop. */
-    public void start() {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == START) {
+            start();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** Starts keepalives (the first one at once on the gateway) and outage detection. On the event loop. */
+    private void start() {
         if (tick != null || !ctx.channel().isActive()) {
             return;
         }

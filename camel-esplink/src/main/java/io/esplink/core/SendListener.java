@@ -1,6 +1,6 @@
 package io.esplink.core;
 
-/** Told once how a message sent with {@link Peer#send} ended. */
+/** Told once how a message sent with {@link EspLinkServer#send} or {@link EspLinkClient#send} ended. */
 @FunctionalInterface
 public interface SendListener {
 

@@ -21,7 +21,7 @@ public final class ServerConfig {
     private long writeDelayMs = Protocol.DEFAULT_WRITE_DELAY_MS;
     private Set<String> expectedClientIds = Set.of();
     private boolean rejectUnknownClients;
-    private DuplicateClientPolicy duplicateClientPolicy = DuplicateClientPolicy.REJECT_NEW;
+    private DuplicateClientPolicy duplicateClientPolicy = DuplicateClientPolicy.REJECT;
 
     public String host() {
         return host;

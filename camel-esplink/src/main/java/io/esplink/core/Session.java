@@ -1,5 +1,7 @@
 package io.esplink.core;
 
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,25 +13,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's state of one node, keyed by client ID (L16): it outlives connections, keeping the node's send
- * counter, duplicate window (L11) and queued messages while the node is away.
+ * The gateway's state of one node, keyed by client ID (L16): it outlives connections, keeping the node's
+ * {@link Outbox} (send counter and queued messages) and {@link InboundWindow} (duplicate window, L11) while the node
+ * is away, and hands the node's messages to its listeners.
+ * <p>
+ * Threads: the event loop of the node's connection calls {@link #onMessage} and the link methods; the listeners are
+ * called on this session's notifier only ({@code esplink-delivery}), where each listener has a lane that gives it
+ * the node's messages one at a time; completions may come from any thread. The session's monitor guards the window,
+ * the deliveries in progress and the recalls.
  */
-public final class Session extends Peer {
+final class Session {
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
-    private final EspLinkServer server;
-    private final long createdAt = System.currentTimeMillis();
+    private final String id;
+    private final long writeDelayMs;
+    private final EventExecutor notifier;
+    private final ListenerTable table;
+    private final Outbox outbox;
+    private final InboundWindow window = new InboundWindow();
     /** Ack mode "processed": the messages being processed, by ID. */
     private final Delivery[] inProgress = new Delivery[256];
     /** Ack mode "processed": messages that failed in some listener, kept to skip the others on the resend. */
     private final Delivery[] partial = new Delivery[256];
-    private final LongAdder undeliverable = new LongAdder();
-    /** The listeners of this node's messages, as last resolved (replaced when the registrations change). */
-    private volatile EspLinkServer.Listeners listeners;
     /** Ack mode "processed": per listener with a window store, what its store holds of this node. */
     private final List<Recall> recalls = new ArrayList<>(2);
+    /** Per listener, its queue of this node's messages. Notifier thread only. */
+    private final List<Lane> lanes = new ArrayList<>(2);
+    /** The listeners of this node's messages, as last resolved (replaced when the registrations change). */
+    private volatile ListenerTable.Listeners listeners;
 
+    private final LongAdder undeliverable = new LongAdder();
+    private final LongAdder protocolErrors = new LongAdder();
     private volatile String remoteAddress;
     private volatile long connectedSince;
     private volatile long disconnectedAt;
@@ -37,53 +52,69 @@ public final class Session extends Peer {
     private volatile long lastMessageAt;
     private volatile long lastUndeliverableWarning;
 
-    Session(EspLinkServer server, String clientId, EventExecutor notifier) {
-        super(clientId, server.config().timeoutMs(), notifier);
-        this.server = server;
+    /**
+     * @param timeoutMs    L12/L20: how long a message to the node waits for its ACK
+     * @param writeDelayMs L15: the hold after the node's first bytes
+     * @param notifier     the thread of this node's listeners and send results
+     */
+    Session(String id, long timeoutMs, long writeDelayMs, EventExecutor notifier, ListenerTable table) {
+        this.id = id;
+        this.writeDelayMs = writeDelayMs;
+        this.notifier = notifier;
+        this.table = table;
+        this.outbox = new Outbox(id, timeoutMs, notifier);
     }
 
-    /** The address of the current or last connection, {@code host:port}; null before the first one. */
-    public String remoteAddress() {
+    String id() {
+        return id;
+    }
+
+    EventExecutor notifier() {
+        return notifier;
+    }
+
+    boolean isConnected() {
+        return outbox.isConnected();
+    }
+
+    /** The current connection, or null. */
+    Channel channel() {
+        return outbox.channel();
+    }
+
+    int connectCount() {
+        return outbox.connectCount();
+    }
+
+    String remoteAddress() {
         return remoteAddress;
     }
 
-    /** When the current connection was attached (epoch ms), or 0. */
-    public long connectedSince() {
-        return connectedSince;
+    /** A snapshot for the public view. */
+    NodeView view() {
+        return new NodeView(id, outbox.isConnected(), instant(connectedSince), instant(disconnectedAt),
+                lastDisconnectReason, remoteAddress, outbox.connectCount(), instant(lastMessageAt), window.messages(),
+                window.duplicates(), outbox.messagesOut(), outbox.retransmissions(), outbox.pendingCount(),
+                protocolErrors.sum(), undeliverable.sum());
     }
 
-    /** When the last connection ended (epoch ms), or 0. */
-    public long disconnectedAt() {
-        return disconnectedAt;
+    private static Instant instant(long epochMs) {
+        return epochMs == 0 ? null : Instant.ofEpochMilli(epochMs);
     }
 
-    public String lastDisconnectReason() {
-        return lastDisconnectReason;
-    }
+    // ---- the link ----
 
-    /** When the last new message from the node was delivered (epoch ms), or 0. */
-    public long lastMessageAt() {
-        return lastMessageAt;
-    }
-
-    public long createdAt() {
-        return createdAt;
-    }
-
-    /** Messages that found no listener (left unacknowledged, so the node keeps them). */
-    public long undeliverable() {
-        return undeliverable.sum();
-    }
-
+    /** A connection from {@code remote} carries this node now (L16); returns its connection count. */
     int attach(Channel ch, String remote) {
-        int n = attach(ch);
+        int n = outbox.attach(ch);
         remoteAddress = remote;
         connectedSince = System.currentTimeMillis();
         return n;
     }
 
+    /** The connection {@code ch} ended; false if it was not the current one. */
     boolean detach(Channel ch, String reason) {
-        if (!detach(ch)) {
+        if (!outbox.detach(ch)) {
             return false;
         }
         connectedSince = 0;
@@ -94,32 +125,58 @@ public final class Session extends Peer {
 
     /** L15: the node's first bytes arrived on {@code ch}; messages may follow after the configured hold. */
     void nodeActive(Channel ch) {
-        long delay = server.config().writeDelayMs();
-        if (delay == 0) {
-            releaseHold(ch);
+        if (writeDelayMs == 0) {
+            outbox.releaseHold(ch);
         } else {
-            ch.eventLoop().schedule(() -> releaseHold(ch), delay, TimeUnit.MILLISECONDS);
+            ch.eventLoop().schedule(() -> outbox.releaseHold(ch), writeDelayMs, TimeUnit.MILLISECONDS);
         }
     }
 
+    void onAck(int mid) {
+        outbox.onAck(mid);
+    }
+
+    void send(String payload, boolean qos, boolean wait, long sendTimeoutMs, SendListener listener) {
+        outbox.send(payload, qos, wait, sendTimeoutMs, listener);
+    }
+
+    /** The node goes away for good (the gateway stops): messages to it fail, its connection is closed. */
+    void close(String reason) {
+        outbox.close(reason);
+        outbox.closeConnection(reason);
+    }
+
+    void protocolError(String line, boolean firstOnConnection) {
+        protocolErrors.increment();
+        if (firstOnConnection) {
+            LOG.warn("Node '{}' sent a line that is neither a keepalive, an ACK nor a message: '{}' (dropped; further "
+                     + "bad lines on this connection are logged at debug level)", id, line);
+        } else {
+            LOG.debug("Node '{}' sent a bad line: '{}'", id, line);
+        }
+    }
+
+    // ---- messages from the node ----
+
     /**
-     * A message line from the node on {@code ch}: ACK (L9), filter (L10), deliver to every matching listener. Runs
-     * on the event loop.
+     * A message line from the node on {@code ch}: ACK (L9), filter (L10), hand to every matching listener. Runs on
+     * the event loop.
      * <p>
      * When all listeners use ack mode "received" the message is ACKed here. Otherwise it is ACKed once every
      * listener has reported success; if one failed it stays unacknowledged and the node's resend goes only to the
      * listeners that have not succeeded yet, so none of them sees it twice.
      */
     void onMessage(Channel ch, int mid, String payload, int connectCount) {
-        EspLinkServer.Listeners cached = this.listeners;
-        EspLinkServer.Listeners listeners = server.messageListeners(id, cached);
-        if (listeners != cached) {
-            this.listeners = listeners;
+        ListenerTable.Listeners cached = this.listeners;
+        ListenerTable.Listeners current = table.forMessages(id, cached);
+        if (current != cached) {
+            this.listeners = current;
             synchronized (this) {
-                recalls.removeIf(r -> !listeners.list().contains(r.listener));
+                recalls.removeIf(r -> !current.list.contains(r.listener));
             }
+            notifier.execute(() -> lanes.removeIf(l -> !current.list.contains(l.listener) && !l.busy));
         }
-        List<EspLinkListener> targets = listeners.list();
+        List<EspLinkListener> targets = current.list;
         if (targets.isEmpty()) {
             undeliverable.increment();
             long now = System.currentTimeMillis();
@@ -132,26 +189,28 @@ public final class Session extends Peer {
         }
         Delivery d = null;
         List<EspLinkListener> todo = targets;
-        if (!listeners.anyProcessed()) {
+        if (!current.anyProcessed) {
             ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
-            if (!acceptInbound(mid)) {
-                return;
+            synchronized (this) {
+                if (!window.accept(mid)) {
+                    return;
+                }
             }
         } else {
             synchronized (this) {
                 if (inProgress[mid] != null) {
                     // the first copy is still being processed: its outcome decides
-                    duplicatesIn.increment();
+                    window.countDuplicate();
                     return;
                 }
-                if (seen(mid)) {
-                    duplicatesIn.increment();
+                if (window.seen(mid)) {
+                    window.countDuplicate();
                     ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
                     return;
                 }
                 if (mid == 0) {
                     // the node restarted (L10): what it had half delivered before is gone
-                    clearWindow();
+                    window.clear();
                     for (int i = 1; i < partial.length; i++) {
                         partial[i] = null;
                     }
@@ -172,7 +231,7 @@ public final class Session extends Peer {
                 }
                 if (todo.isEmpty()) {
                     // every listener still registered has it already (the one that failed has gone)
-                    markSeen(mid, d.delivered);
+                    window.mark(mid, d.delivered);
                     ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
                     return;
                 }
@@ -187,22 +246,88 @@ public final class Session extends Peer {
         Delivery delivery = d;
         List<EspLinkListener> to = todo;
         String remote = remoteAddress;
-        notifier().execute(() -> {
+        notifier.execute(() -> {
             for (EspLinkListener l : to) {
-                InboundMessage msg = new InboundMessage(this, mid, payload, connectCount, remote, l.ackMode(),
-                        delivery, l, receivedAt);
-                if (delivery != null && l.windowStore() != null && alreadyStored(l, msg, delivery)) {
-                    continue;
-                }
-                if (delivery != null) {
-                    delivery.delivered = true;
-                }
-                deliver(l, msg);
-                if (delivery != null && l.ackMode() == AckMode.RECEIVED) {
-                    processed(delivery, l, true);
-                }
+                Lane lane = laneOf(l);
+                lane.waiting.add(() -> give(lane, delivery, mid, payload, connectCount, remote, receivedAt));
+                pump(lane);
             }
         });
+    }
+
+    /** Gives one message to the listener of {@code lane}; on the notifier, when the lane is free. */
+    private void give(Lane lane, Delivery d, int mid, String payload, int connectCount, String remote,
+                      long receivedAt) {
+        EspLinkListener l = lane.listener;
+        InboundMessage msg = new InboundMessage(id, mid, payload, connectCount, remote, receivedAt, success -> {
+            if (d != null && l.ackMode() == AckMode.PROCESSED) {
+                processed(d, l, success);
+            }
+            finished(lane);
+        });
+        if (d != null && l.windowStore() != null && alreadyStored(l, msg, d)) {
+            finished(lane);
+            return;
+        }
+        if (d != null) {
+            d.delivered = true;
+        }
+        try {
+            l.onMessage(msg);
+        } catch (RuntimeException e) {
+            LOG.warn("Listener failed on message {} of node '{}'", Protocol.hex(mid), id, e);
+            msg.done(false);
+        }
+        if (d != null && l.ackMode() == AckMode.RECEIVED) {
+            processed(d, l, true); // its part of the ACK is done on delivery
+        }
+        if (!l.reportsDone()) {
+            msg.done(true); // done when onMessage returned
+        }
+    }
+
+    private Lane laneOf(EspLinkListener listener) {
+        for (Lane lane : lanes) {
+            if (lane.listener == listener) {
+                return lane;
+            }
+        }
+        Lane lane = new Lane(listener);
+        lanes.add(lane);
+        return lane;
+    }
+
+    /** Gives the lane's next messages while it is free; on the notifier. */
+    private void pump(Lane lane) {
+        if (lane.pumping) {
+            return; // a completion inside the loop below: the loop goes on
+        }
+        lane.pumping = true;
+        try {
+            while (!lane.busy) {
+                Runnable next = lane.waiting.poll();
+                if (next == null) {
+                    return;
+                }
+                lane.busy = true;
+                next.run();
+            }
+        } finally {
+            lane.pumping = false;
+        }
+    }
+
+    /** The listener of {@code lane} is done with its message: the next one may go. From any thread. */
+    private void finished(Lane lane) {
+        if (notifier.inEventLoop()) {
+            lane.busy = false;
+            pump(lane);
+        } else {
+            notifier.execute(() -> {
+                lane.busy = false;
+                pump(lane);
+            });
+        }
     }
 
     /**
@@ -259,18 +384,8 @@ public final class Session extends Peer {
         return null;
     }
 
-    private void deliver(EspLinkListener listener, InboundMessage msg) {
-        try {
-            listener.onMessage(msg);
-        } catch (RuntimeException e) {
-            LOG.warn("Listener failed on message {} of node '{}'", Protocol.hex(msg.messageId()), id, e);
-            msg.done(false);
-        }
-    }
-
     /** A listener finished with a message it was given under ack mode "processed". */
-    void processed(Delivery d, EspLinkListener listener, boolean success) {
-        Channel ch;
+    private void processed(Delivery d, EspLinkListener listener, boolean success) {
         int mid = d.messageId;
         synchronized (this) {
             if (success && listener.windowStore() != null) {
@@ -297,19 +412,16 @@ public final class Session extends Peer {
                         Protocol.hex(mid), id);
                 return;
             }
-            markSeen(mid, d.delivered);
-            ch = channel();
+            window.mark(mid, d.delivered);
         }
-        if (ch != null) {
-            ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
-        }
+        outbox.ack(mid);
     }
 
     /** One message on its way through the listeners (ack mode "processed"). Guarded by the session. */
-    static final class Delivery {
+    private static final class Delivery {
         final int messageId;
         final String payload;
-        /** The listeners done with it; few, so a list (consumers compare by identity). */
+        /** The listeners done with it; few, so a list (listeners compare by identity). */
         final List<EspLinkListener> succeeded = new ArrayList<>(2);
         final long receivedAt = System.currentTimeMillis();
         int pending;
@@ -320,6 +432,18 @@ public final class Session extends Peer {
         Delivery(int messageId, String payload) {
             this.messageId = messageId;
             this.payload = payload;
+        }
+    }
+
+    /** One listener's queue of this node's messages: it is given the next only when done with the last. */
+    private static final class Lane {
+        final EspLinkListener listener;
+        final ArrayDeque<Runnable> waiting = new ArrayDeque<>(2);
+        boolean busy;
+        boolean pumping;
+
+        Lane(EspLinkListener listener) {
+            this.listener = listener;
         }
     }
 
@@ -365,26 +489,8 @@ public final class Session extends Peer {
         }
     }
 
-    void protocolError(String line, boolean firstOnConnection) {
-        protocolErrors.increment();
-        if (firstOnConnection) {
-            LOG.warn("Node '{}' sent a line that is neither a keepalive, an ACK nor a message: '{}' (dropped; further "
-                     + "bad lines on this connection are logged at debug level)", id, line);
-        } else {
-            LOG.debug("Node '{}' sent a bad line: '{}'", id, line);
-        }
-    }
-
-    void close(String reason) {
-        closeOutbox(reason);
-        Channel ch = channel();
-        if (ch != null) {
-            Links.close(ch, reason);
-        }
-    }
-
     @Override
     public String toString() {
-        return "Session[" + id + ", " + describe() + "]";
+        return "Session[" + id + ", " + outbox.describe() + "]";
     }
 }

@@ -49,7 +49,7 @@ class ConsumerRouteTest extends EspLinkTestSupport {
             assertThat(m.getMessageTimestamp()).isBetween(before, System.currentTimeMillis());
         }
         assertThat(got.get(0).getMessage().getHeader(EspLinkConstants.REMOTE_ADDRESS))
-                .isEqualTo(server().session("kitchen-sensor").remoteAddress());
+                .isEqualTo(server().node("kitchen-sensor").remoteAddress());
     }
 
     @Test
@@ -133,7 +133,7 @@ class ConsumerRouteTest extends EspLinkTestSupport {
         CompletableFuture<Void> sent = n.client.send("early");
         await().atMost(WAIT).until(() -> n.client.retransmissions() >= 1);
         assertThat(sent).as("the node keeps it").isNotDone();
-        assertThat(server().session("n1").undeliverable()).isGreaterThanOrEqualTo(1);
+        assertThat(server().node("n1").undeliverable()).isGreaterThanOrEqualTo(1);
 
         MockEndpoint late = mock("late");
         context.addRoutes(new RouteBuilder() {

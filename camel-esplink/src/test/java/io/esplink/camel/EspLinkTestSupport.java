@@ -8,7 +8,8 @@ import java.util.function.BiConsumer;
 
 import io.esplink.core.EspLinkClient;
 import io.esplink.core.EspLinkServer;
-import io.esplink.core.Session;
+import io.esplink.core.NodeView;
+import io.esplink.core.NodeView;
 import io.esplink.testing.RawNode;
 import io.esplink.testing.RecordingNode;
 import org.apache.camel.ProducerTemplate;
@@ -92,12 +93,12 @@ abstract class EspLinkTestSupport {
     }
 
     /** Waits until the gateway has node {@code clientId} attached. */
-    Session awaitAttached(String clientId) {
+    NodeView awaitAttached(String clientId) {
         await().atMost(WAIT).until(() -> {
-            Session s = server().session(clientId);
-            return s != null && s.isConnected();
+            NodeView s = server().node(clientId);
+            return s != null && s.connected();
         });
-        return server().session(clientId);
+        return server().node(clientId);
     }
 
     /** A started Java node with link timeout {@code timeoutMs} that records every message it receives. */

@@ -75,13 +75,13 @@ class LimitsTest extends EspLinkTestSupport {
         RawNode intruder = raw();
         intruder.write("intruder\n");
         assertThatThrownBy(() -> intruder.readLine(3000)).isInstanceOf(EOFException.class);
-        assertThat(server().session("intruder")).isNull();
+        assertThat(server().node("intruder")).isNull();
         assertThat(server().refusedConnections()).isEqualTo(1);
 
         RawNode expected = raw();
         expected.write("n1\n");
         assertThat(expected.readLine(3000)).isEqualTo("");
-        assertThat(awaitAttached("n1").isConnected()).isTrue();
+        assertThat(awaitAttached("n1").connected()).isTrue();
 
         // sending to a node that can never connect fails at once
         Exchange ex = template.request(esplink("clientId=intruder"), e -> e.getMessage().setBody("hi"));
@@ -112,8 +112,8 @@ class LimitsTest extends EspLinkTestSupport {
         assertThat(raw.readNonKeepalive(3000)).isEqualTo("00");
         raw.write("01" + "x".repeat(100) + "\n");
         assertThat(raw.closedWithin(3000)).isTrue();
-        await().atMost(WAIT).until(() -> server().session("n1").lastDisconnectReason() != null);
-        assertThat(server().session("n1").lastDisconnectReason()).contains("line too long");
+        await().atMost(WAIT).until(() -> server().node("n1").lastDisconnectReason() != null);
+        assertThat(server().node("n1").lastDisconnectReason()).contains("line too long");
 
         RawNode again = raw();
         again.write("n1\n");
@@ -122,7 +122,7 @@ class LimitsTest extends EspLinkTestSupport {
         assertThat(again.readNonKeepalive(3000)).isEqualTo("01");
 
         in.assertIsSatisfied();
-        assertThat(server().session("n1").connectCount()).isEqualTo(2);
+        assertThat(server().node("n1").connectCount()).isEqualTo(2);
         assertThat(in.getReceivedExchanges().get(1).getMessage().getHeader(EspLinkConstants.CONNECT_COUNT))
                 .isEqualTo(2);
     }

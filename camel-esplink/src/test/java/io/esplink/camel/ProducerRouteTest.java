@@ -72,8 +72,8 @@ class ProducerRouteTest extends EspLinkTestSupport {
         n1.awaitReceived(2);
         assertThat(n1.received).containsExactly("hello", "again");
         assertThat(n1.client.duplicates()).isZero();
-        assertThat(server().session("n1").messagesOut()).isEqualTo(2);
-        assertThat(server().session("n1").retransmissions()).isZero();
+        assertThat(server().node("n1").messagesOut()).isEqualTo(2);
+        assertThat(server().node("n1").retransmissions()).isZero();
     }
 
     @Test
@@ -172,7 +172,7 @@ class ProducerRouteTest extends EspLinkTestSupport {
         assertThat(send("direct:n1", "ok").getException()).isNull();
         n1.awaitReceived(1);
         assertThat(n1.received).containsExactly("ok");
-        assertThat(server().session("n1").messagesOut()).isEqualTo(1);
+        assertThat(server().node("n1").messagesOut()).isEqualTo(1);
     }
 
     @Test

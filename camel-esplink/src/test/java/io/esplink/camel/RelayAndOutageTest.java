@@ -44,7 +44,7 @@ class RelayAndOutageTest extends EspLinkTestSupport {
         b.awaitReceived(2);
         assertThat(b.received).containsExactly("ping-1", "ping-2");
         assertThat(a.received).isEmpty();
-        assertThat(server().session("a").messagesOut()).as("nothing was sent back to the sender").isZero();
+        assertThat(server().node("a").messagesOut()).as("nothing was sent back to the sender").isZero();
     }
 
     @Test
@@ -86,7 +86,7 @@ class RelayAndOutageTest extends EspLinkTestSupport {
         b.awaitReceived(1);
         assertThat(b.received).containsExactly("for-b");
         assertThat(a.received).isEmpty();
-        assertThat(server().session("a").messagesOut()).isZero();
+        assertThat(server().node("a").messagesOut()).isZero();
     }
 
     @Test
@@ -171,8 +171,8 @@ class RelayAndOutageTest extends EspLinkTestSupport {
             assertThat(n.received).containsExactlyElementsOf(expected);
             assertThat(cut).isTrue();
             assertThat(n.client.outages()).isEqualTo(1);
-            assertThat(server().session("n1").connectCount()).isEqualTo(2);
-            assertThat(server().session("n1").pendingCount()).isZero();
+            assertThat(server().node("n1").connectCount()).isEqualTo(2);
+            assertThat(server().node("n1").pending()).isZero();
         } finally {
             ServiceHelper.stopService(producer);
         }

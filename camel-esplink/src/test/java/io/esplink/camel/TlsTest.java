@@ -95,7 +95,7 @@ class TlsTest extends EspLinkTestSupport {
         RawNode plain = raw();
         plain.write("plain\n00hello\n");
         assertThat(plain.closedWithin(5000)).as("a node speaking plain text to a TLS gateway is closed").isTrue();
-        assertThat(server().session("plain")).isNull();
+        assertThat(server().node("plain")).isNull();
         // the TLS layer may close the socket a moment before the gateway counts the refusal
         await().atMost(WAIT).untilAsserted(() -> assertThat(server().refusedConnections()).isEqualTo(1));
         assertThat(mock.getReceivedCounter()).isEqualTo(1);

@@ -36,13 +36,13 @@ class LinkRulesTest {
         return out;
     }
 
-    private static Session awaitUp(TestGateway gw, String id) {
-        await().atMost(WAIT).until(() -> gw.server.session(id) != null && gw.server.session(id).isConnected());
-        return gw.server.session(id);
+    private static NodeView awaitUp(TestGateway gw, String id) {
+        await().atMost(WAIT).until(() -> gw.server.node(id) != null && gw.server.node(id).connected());
+        return gw.server.node(id);
     }
 
     private static void awaitDown(TestGateway gw, String id) {
-        await().atMost(WAIT).until(() -> gw.server.session(id) != null && !gw.server.session(id).isConnected());
+        await().atMost(WAIT).until(() -> gw.server.node(id) != null && !gw.server.node(id).connected());
     }
 
     @Test
@@ -64,7 +64,7 @@ class LinkRulesTest {
         try (TestGateway gw = new TestGateway(new ServerConfig()); RawNode node = new RawNode(gw.port())) {
             node.write("\n00x\n");
             assertThat(node.closedWithin(5000)).isTrue();
-            assertThat(gw.server.sessions()).isEmpty();
+            assertThat(gw.server.nodes()).isEmpty();
             assertThat(gw.server.refusedConnections()).isEqualTo(1);
         }
     }
@@ -87,9 +87,9 @@ class LinkRulesTest {
             InboundMessage m = next(gw);
             assertThat(m.payload()).isEqualTo("ok");
             assertThat(m.messageId()).isEqualTo(7);
-            Session s = gw.server.session("n");
+            NodeView s = gw.server.node("n");
             assertThat(s.protocolErrors()).isEqualTo(3);
-            assertThat(s.isConnected()).isTrue();
+            assertThat(s.connected()).isTrue();
         }
     }
 
@@ -130,7 +130,7 @@ class LinkRulesTest {
             assertThat(node.readNonKeepalive(5000)).isEqualTo("06");
             // one node's messages are delivered in order: b after a, and no second a in between
             assertThat(payloads(gw, 2)).containsExactly("a", "b");
-            assertThat(gw.server.session("n").duplicatesIn()).isEqualTo(1);
+            assertThat(gw.server.node("n").duplicatesIn()).isEqualTo(1);
         }
     }
 
@@ -199,11 +199,11 @@ class LinkRulesTest {
             awaitDown(gw, "n");
             assertThat(gw.events).anyMatch(e -> e.type() == SessionEvent.Type.DISCONNECTED
                     && e.reason().startsWith("timeout: nothing received"));
-            assertThat(gw.server.session("n").pendingCount()).isEqualTo(1);
+            assertThat(gw.server.node("n").pending()).isEqualTo(1);
             try (RawNode back = new RawNode(gw.port())) {
                 back.write("n\n\n");
                 assertThat(back.readNonKeepalive(5000)).isEqualTo("00later");
-                assertThat(gw.server.session("n").connectCount()).isEqualTo(2);
+                assertThat(gw.server.node("n").connectCount()).isEqualTo(2);
                 await().atMost(WAIT).until(() -> gw.events.stream()
                         .filter(e -> e.type() == SessionEvent.Type.CONNECTED).count() == 2);
             }
@@ -265,7 +265,7 @@ class LinkRulesTest {
     @Test
     void L17_replacePolicyClosesTheOldConnection() throws Exception {
         try (TestGateway gw = new TestGateway(new ServerConfig()
-                .duplicateClientPolicy(DuplicateClientPolicy.REPLACE_OLD));
+                .duplicateClientPolicy(DuplicateClientPolicy.REPLACE));
              RawNode first = new RawNode(gw.port()); RawNode second = new RawNode(gw.port())) {
             first.write("d\n");
             awaitUp(gw, "d");
@@ -273,7 +273,7 @@ class LinkRulesTest {
             assertThat(first.closedWithin(5000)).isTrue();
             assertThat(second.readNonKeepalive(5000)).isEqualTo("00");
             assertThat(next(gw).payload()).isEqualTo("new");
-            assertThat(gw.server.session("d").connectCount()).isEqualTo(2);
+            assertThat(gw.server.node("d").connectCount()).isEqualTo(2);
         }
     }
 
@@ -299,7 +299,7 @@ class LinkRulesTest {
                 known.write("a\n00hi\n");
                 assertThat(known.readNonKeepalive(5000)).isEqualTo("00");
             }
-            assertThat(gw.server.sessions().stream().map(Session::id).collect(Collectors.toSet()))
+            assertThat(gw.server.nodes().stream().map(NodeView::clientId).collect(Collectors.toSet()))
                     .isEqualTo(Set.of("a"));
             assertThatThrownBy(() -> gw.server.send("stranger", "x", true, true, 0, null))
                     .isInstanceOf(EspLinkException.class).hasMessageContaining("expectedClientIds");
@@ -341,7 +341,7 @@ class LinkRulesTest {
                 c.write("c\n");
                 assertThat(c.closedWithin(5000)).isTrue();
             }
-            assertThat(gw.server.session("c")).isNull();
+            assertThat(gw.server.node("c")).isNull();
             a.write("00still\n");
             assertThat(a.readNonKeepalive(5000)).isEqualTo("00");
             assertThat(gw.server.refusedConnections()).isEqualTo(1);

@@ -26,7 +26,7 @@ class SenderRulesTest {
     private static RawNode readyNode(TestGateway gw, String id) throws Exception {
         RawNode node = new RawNode(gw.port());
         node.write(id + "\n\n");
-        await().atMost(WAIT).until(() -> gw.server.session(id) != null && gw.server.session(id).isConnected());
+        await().atMost(WAIT).until(() -> gw.server.node(id) != null && gw.server.node(id).connected());
         return node;
     }
 
@@ -54,7 +54,7 @@ class SenderRulesTest {
             node.write("00\n");
             sent.get(5, TimeUnit.SECONDS);
             assertThat(node.keepAliveFor(1000)).as("nothing after the ACK").isEmpty();
-            assertThat(gw.server.session("n").retransmissions()).isEqualTo(resent.size());
+            assertThat(gw.server.node("n").retransmissions()).isEqualTo(resent.size());
         }
     }
 
@@ -66,7 +66,7 @@ class SenderRulesTest {
                 sent = gw.send("n", "x", true, true, 0);
                 assertThat(node.readNonKeepalive(5000)).isEqualTo("00x");
             } // gone without ACK
-            await().atMost(WAIT).until(() -> !gw.server.session("n").isConnected());
+            await().atMost(WAIT).until(() -> !gw.server.node("n").connected());
             assertThat(sent).isNotDone();
             try (RawNode node = readyNode(gw, "n")) {
                 assertThat(node.readNonKeepalive(5000)).isEqualTo("00x");
@@ -132,7 +132,7 @@ class SenderRulesTest {
                     .hasMessageContaining("ghost").hasMessageContaining("not connected");
             SendTimeoutException e = (SendTimeoutException) sent.handle((v, t) -> t).get();
             assertThat(e.wasSent()).isFalse();
-            assertThat(gw.server.session("ghost").pendingCount()).as("withdrawn").isZero();
+            assertThat(gw.server.node("ghost").pending()).as("withdrawn").isZero();
         }
     }
 

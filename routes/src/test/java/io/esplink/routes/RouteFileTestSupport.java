@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import io.esplink.camel.EspLinkComponent;
 import io.esplink.testing.RecordingNode;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.Resource;
@@ -38,7 +39,9 @@ abstract class RouteFileTestSupport {
         context = new DefaultCamelContext();
         props.put("esplink.host", HOST);
         props.put("esplink.port", String.valueOf(nodePort));
-        props.put("esplink.timeout", String.valueOf(TIMEOUT_MS));
+        props.put("esplink.timeout", String.valueOf(TIMEOUT_MS)); // for routes that pass it on (the Kamelets)
+        // what camel.component.esplink.timeout does under Camel Main (the routes set no timeout of their own)
+        context.getComponent("esplink", EspLinkComponent.class).getConfiguration().setTimeout(TIMEOUT_MS);
     }
 
     @AfterEach

@@ -34,11 +34,7 @@ public class GatewayApiRoutes extends RouteBuilder {
                 pc.resolveProperty("esplink.expected").orElse(""));
         getContext().getRegistry().bind("esplinkNodesApi", api);
 
-        StringBuilder producer = new StringBuilder("esplink:").append(host).append(':').append(port)
-                .append("?timeout={{esplink.timeout}}&sendTimeout={{esplink.http.send-timeout}}");
-        if (!api.expectedClientIds().isEmpty()) {
-            producer.append("&expectedClientIds={{esplink.expected}}&rejectUnknownClients={{esplink.reject-unknown}}");
-        }
+        String producer = "esplink:" + host + ":" + port + "?sendTimeout={{esplink.http.send-timeout}}";
 
         // the body is the line to send, whatever the Content-Type: curl -d sends form-urlencoded
         restConfiguration().component("platform-http").bindingMode(RestBindingMode.off)
@@ -69,7 +65,7 @@ public class GatewayApiRoutes extends RouteBuilder {
                 .bean(api, "prepareSend")
                 .filter(header(Exchange.HTTP_RESPONSE_CODE).isNull())
                     .setHeader(EspLinkConstants.CLIENT_ID, header("id"))
-                    .to(producer.toString())
+                    .to(producer)
                     .bean(api, "sent")
                 .end();
         from("direct:esplink-api-health").routeId("esplink-api-health")

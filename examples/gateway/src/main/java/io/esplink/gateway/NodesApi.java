@@ -21,8 +21,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.esplink.camel.EspLinkComponent;
-import io.esplink.core.EspLinkServer;
-import io.esplink.core.Session;
+import io.esplink.core.GatewayView;
+import io.esplink.core.NodeView;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -70,12 +70,12 @@ public class NodesApi {
         for (String id : expected) {
             node(nodes, id).put("expected", true);
         }
-        EspLinkServer server = server();
+        GatewayView server = server();
         if (server != null) {
-            for (Session s : server.sessions()) {
-                ObjectNode n = node(nodes, s.id());
-                n.put("connected", s.isConnected());
-                putTime(n, "since", s.isConnected() ? s.connectedSince() : 0);
+            for (NodeView s : server.nodes()) {
+                ObjectNode n = node(nodes, s.clientId());
+                n.put("connected", s.connected());
+                putTime(n, "since", s.connected() ? s.connectedSince() : null);
                 putTime(n, "disconnectedAt", s.disconnectedAt());
                 n.put("lastDisconnectReason", s.lastDisconnectReason());
                 n.put("remoteAddress", s.remoteAddress());
@@ -86,7 +86,7 @@ public class NodesApi {
                 n.put("duplicatesReceived", s.duplicatesIn());
                 n.put("messagesSent", s.messagesOut());
                 n.put("retransmissions", s.retransmissions());
-                n.put("pendingToNode", s.pendingCount());
+                n.put("pendingToNode", s.pending());
             }
         }
         DataSource ds = dataSource();
@@ -246,7 +246,7 @@ public class NodesApi {
     public void health(Exchange exchange) {
         ObjectNode n = mapper.createObjectNode();
         boolean up = true;
-        EspLinkServer server = server();
+        GatewayView server = server();
         ObjectNode gw = n.putObject("nodeListener");
         gw.put("address", address);
         boolean running = server != null && server.isRunning();
@@ -291,8 +291,8 @@ public class NodesApi {
 
     /** A session exists (it connected since the gateway started) or the database has its messages or events. */
     boolean seen(String id) throws SQLException {
-        EspLinkServer server = server();
-        if (server != null && server.session(id) != null) {
+        GatewayView server = server();
+        if (server != null && server.node(id) != null) {
             return true;
         }
         DataSource ds = dataSource();
@@ -313,8 +313,8 @@ public class NodesApi {
         }
     }
 
-    EspLinkServer server() {
-        return context.getComponent("esplink", EspLinkComponent.class).getServer(address);
+    GatewayView server() {
+        return context.getComponent("esplink", EspLinkComponent.class).getGateway(address);
     }
 
     DataSource dataSource() {
@@ -340,8 +340,8 @@ public class NodesApi {
         out.setBody(body.toString());
     }
 
-    private static void putTime(ObjectNode n, String field, long epochMs) {
-        n.put(field, epochMs == 0 ? null : Instant.ofEpochMilli(epochMs).toString());
+    private static void putTime(ObjectNode n, String field, Instant at) {
+        n.put(field, at == null ? null : at.toString());
     }
 
     private static String iso(OffsetDateTime t) {

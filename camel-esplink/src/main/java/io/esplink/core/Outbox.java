@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -15,24 +14,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state of one peer that outlives its connections: its send counter (L8), its duplicate window (L10-L11) and
- * the messages on their way to it (L19-L22). Used on both sides of the link: by the gateway for each node
- * ({@link Session}) and by the node client for the gateway.
+ * The messages on their way to one peer (L19-L22), and the connection they go out on: its send counter (L8), a FIFO
+ * queue, and a table of the messages written and not yet acknowledged. Used by the gateway for each node
+ * ({@link Session}) and by the node client for the gateway ({@link EspLinkClient}).
  * <p>
- * All state is guarded by the instance's monitor. Messages are written only from the event loop of the current
- * channel (by {@link #pump()}), so they leave in queue order. Listeners are told on {@code notifier}, never on an
- * event loop and never under the lock.
+ * A new connection is held (nothing but ACKs written) until {@link #releaseHold}: L14 on the node side, L15 on the
+ * gateway side. Messages are written only from the event loop of the current connection, so they leave in queue
+ * order. State is guarded by this object's monitor; send listeners are told on {@code notifier}, never on an event
+ * loop and never under the lock.
  */
-public class Peer {
+final class Outbox {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Peer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
 
-    protected final String id;
-    protected final long timeoutMs;
+    private final String peerId;
+    private final long timeoutMs;
     private final EventExecutor notifier;
     private final MessageIds ids = new MessageIds();
-    private final DuplicateWindow window = new DuplicateWindow();
-
     private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
     /** By message ID: every message written and not yet ACKed (qos or not, for flow control L21-L22). */
     private final Outgoing[] unacked = new Outgoing[256];
@@ -45,78 +43,31 @@ public class Peer {
     private boolean closed;
     private int connectCount;
 
-    final LongAdder messagesIn = new LongAdder();
-    final LongAdder duplicatesIn = new LongAdder();
-    final LongAdder messagesOut = new LongAdder();
-    final LongAdder retransmissions = new LongAdder();
-    final LongAdder protocolErrors = new LongAdder();
+    private final LongAdder messagesOut = new LongAdder();
+    private final LongAdder retransmissions = new LongAdder();
 
-    protected Peer(String id, long timeoutMs, EventExecutor notifier) {
-        this.id = Protocol.checkClientId(id);
+    /**
+     * @param peerId    the peer's client ID, for messages
+     * @param timeoutMs L20: how long a written message waits for its ACK before it is resent
+     * @param notifier  where send listeners are told
+     */
+    Outbox(String peerId, long timeoutMs, EventExecutor notifier) {
+        this.peerId = peerId;
         this.timeoutMs = timeoutMs;
         this.notifier = notifier;
     }
 
-    public String id() {
-        return id;
-    }
+    // ---- the connection ----
 
-    /** The executor on which this peer's listeners are told of messages, events and send results. */
-    public EventExecutor notifier() {
-        return notifier;
-    }
-
-    /** True while a connection is attached (the link may still be in its L14/L15 hold). */
-    public synchronized boolean isConnected() {
-        return channel != null;
-    }
-
-    /** The current connection, or null while the peer is down. */
-    public synchronized Channel channel() {
-        return channel;
-    }
-
-    /** How many connections have been attached so far. */
-    public synchronized int connectCount() {
-        return connectCount;
-    }
-
-    /** Messages waiting to be written plus messages written and not yet acknowledged. */
-    public synchronized int pendingCount() {
-        return queue.size() + inFlight.size();
-    }
-
-    public long messagesIn() {
-        return messagesIn.sum();
-    }
-
-    public long duplicatesIn() {
-        return duplicatesIn.sum();
-    }
-
-    public long messagesOut() {
-        return messagesOut.sum();
-    }
-
-    public long retransmissions() {
-        return retransmissions.sum();
-    }
-
-    public long protocolErrors() {
-        return protocolErrors.sum();
-    }
-
-    // ---- connections ----
-
-    /** A new connection carries this peer (L16). Nothing but KAs and ACKs is written until {@link #releaseHold}. */
-    protected synchronized int attach(Channel ch) {
+    /** A new connection carries this peer (L16); it is held until {@link #releaseHold}. Returns the count so far. */
+    synchronized int attach(Channel ch) {
         channel = ch;
         writable = false;
         return ++connectCount;
     }
 
     /** Lets messages flow on {@code ch} (L14 on the node side, L15 on the gateway side). */
-    protected void releaseHold(Channel ch) {
+    void releaseHold(Channel ch) {
         synchronized (this) {
             if (channel != ch || writable) {
                 return;
@@ -130,9 +81,9 @@ public class Peer {
      * The connection {@code ch} is gone (L13). Messages in flight with qos wait to be resent once the link is up
      * again (L20); those without qos are forgotten (L19).
      *
-     * @return true if {@code ch} was this peer's current connection
+     * @return true if {@code ch} was the current connection
      */
-    protected synchronized boolean detach(Channel ch) {
+    synchronized boolean detach(Channel ch) {
         if (channel != ch) {
             return false;
         }
@@ -154,40 +105,65 @@ public class Peer {
         return true;
     }
 
-    // ---- receiving ----
+    /** The current connection, or null while the peer is down. */
+    synchronized Channel channel() {
+        return channel;
+    }
 
-    /** L10 for a message just read. */
-    protected synchronized boolean acceptInbound(int mid) {
-        boolean fresh = window.accept(mid);
-        if (fresh) {
-            messagesIn.increment();
-        } else {
-            duplicatesIn.increment();
+    /** True while a connection is attached (it may still be in its hold). */
+    synchronized boolean isConnected() {
+        return channel != null;
+    }
+
+    synchronized int connectCount() {
+        return connectCount;
+    }
+
+    /** Writes an ACK of {@code mid} on the current connection, if any (ACKs are never held, L15). */
+    void ack(int mid) {
+        Channel ch;
+        synchronized (this) {
+            ch = channel;
         }
-        return fresh;
+        if (ch != null) {
+            ch.writeAndFlush(Protocol.ack(mid), ch.voidPromise());
+        }
     }
 
-    /** True if {@code mid} is in the window (an ID 0 never is: it always means a restart). */
-    protected synchronized boolean seen(int mid) {
-        return mid != 0 && window.contains(mid);
+    /** Closes the current connection, if any, recording {@code reason}. */
+    void closeConnection(String reason) {
+        Channel ch;
+        synchronized (this) {
+            ch = channel;
+        }
+        if (ch != null) {
+            Links.close(ch, reason);
+        }
     }
+
+    // ---- sending ----
 
     /**
-     * Marks {@code mid} as seen after it was processed (ack mode "processed"), counting it as a new message if it was
-     * {@code delivered}, as a duplicate if every listener had it already.
+     * Queues a message (L19-L21). {@code listener} is told on the notifier when it was ACKed (qos) or written (no
+     * qos), or why it failed. {@code sendTimeoutMs} (0 for none) bounds the whole wait.
      */
-    protected synchronized void markSeen(int mid, boolean delivered) {
-        window.mark(mid);
-        (delivered ? messagesIn : duplicatesIn).increment();
-    }
-
-    /** ID 0 arrived (ack mode "processed"): the peer restarted (L10). */
-    protected synchronized void clearWindow() {
-        window.clear();
+    void send(String payload, boolean qos, boolean wait, long sendTimeoutMs, SendListener listener) {
+        Protocol.checkPayload(payload);
+        Outgoing o = new Outgoing(payload, qos, wait && qos, listener);
+        synchronized (this) {
+            if (closed) {
+                throw new EspLinkException("The link to '" + peerId + "' is closed");
+            }
+            queue.add(o);
+            if (sendTimeoutMs > 0) {
+                o.deadline = notifier.schedule(() -> expire(o, sendTimeoutMs), sendTimeoutMs, TimeUnit.MILLISECONDS);
+            }
+        }
+        requestPump();
     }
 
     /** An ACK arrived for {@code mid}. Unknown IDs (late, or of a timed out message) are ignored. */
-    protected void onAck(int mid) {
+    void onAck(int mid) {
         Outgoing o;
         synchronized (this) {
             o = unacked[mid];
@@ -209,25 +185,54 @@ public class Peer {
         requestPump();
     }
 
-    // ---- sending ----
+    /** Messages waiting to be written plus messages written and not yet acknowledged. */
+    synchronized int pendingCount() {
+        return queue.size() + inFlight.size();
+    }
 
-    /**
-     * Queues a message (L19-L21). {@code listener} is told on {@link #notifier()} when it was ACKed (qos) or written
-     * (no qos), or why it failed. {@code sendTimeoutMs} (0 for none) bounds the whole wait.
-     */
-    public void send(String payload, boolean qos, boolean wait, long sendTimeoutMs, SendListener listener) {
-        Protocol.checkPayload(payload);
-        Outgoing o = new Outgoing(payload, qos, wait && qos, listener);
-        synchronized (this) {
-            if (closed) {
-                throw new EspLinkException("The link to '" + id + "' is closed");
-            }
-            queue.add(o);
-            if (sendTimeoutMs > 0) {
-                o.deadline = notifier.schedule(() -> expire(o, sendTimeoutMs), sendTimeoutMs, TimeUnit.MILLISECONDS);
-            }
+    long messagesOut() {
+        return messagesOut.sum();
+    }
+
+    long retransmissions() {
+        return retransmissions.sum();
+    }
+
+    /** A short description of the link state, for error messages. */
+    synchronized String describe() {
+        if (channel == null) {
+            return "node not connected";
         }
-        requestPump();
+        if (!writable) {
+            return "node connected, waiting for it to become ready";
+        }
+        return "node connected, " + inFlight.size() + " message(s) awaiting ACK, " + queue.size() + " queued";
+    }
+
+    /** Fails every queued and in-flight message and refuses new ones: the peer is going away for good. */
+    void close(String reason) {
+        List<Outgoing> failed = new ArrayList<>();
+        synchronized (this) {
+            closed = true;
+            for (Outgoing o : inFlight) {
+                unacked[o.mid] = null;
+                o.cancelTimers();
+                if (!o.done) {
+                    o.done = true;
+                    failed.add(o);
+                }
+            }
+            inFlight.clear();
+            for (Outgoing o : queue) {
+                o.cancelTimers();
+                o.done = true;
+                failed.add(o);
+            }
+            queue.clear();
+        }
+        for (Outgoing o : failed) {
+            notify(o, new EspLinkException("Message to '" + peerId + "' not delivered: " + reason));
+        }
     }
 
     private void expire(Outgoing o, long sendTimeoutMs) {
@@ -249,48 +254,11 @@ public class Peer {
             o.cancelTimers();
             state = describe();
         }
-        notify(o, new SendTimeoutException(id, sendTimeoutMs, o.mid >= 0, state));
+        notify(o, new SendTimeoutException(peerId, sendTimeoutMs, o.mid >= 0, state));
         requestPump();
     }
 
-    /** A short description of the link state, for error messages. */
-    protected synchronized String describe() {
-        if (channel == null) {
-            return "node not connected";
-        }
-        if (!writable) {
-            return "node connected, waiting for it to become ready";
-        }
-        return "node connected, " + inFlight.size() + " message(s) awaiting ACK, " + queue.size() + " queued";
-    }
-
-    /** Fails every queued and in-flight message: the peer is going away for good. */
-    protected void closeOutbox(String reason) {
-        List<Outgoing> failed = new ArrayList<>();
-        synchronized (this) {
-            closed = true;
-            for (Outgoing o : inFlight) {
-                unacked[o.mid] = null;
-                o.cancelTimers();
-                if (!o.done) {
-                    o.done = true;
-                    failed.add(o);
-                }
-            }
-            inFlight.clear();
-            for (Outgoing o : queue) {
-                o.cancelTimers();
-                o.done = true;
-                failed.add(o);
-            }
-            queue.clear();
-        }
-        for (Outgoing o : failed) {
-            notify(o, new EspLinkException("Message to '" + id + "' not delivered: " + reason));
-        }
-    }
-
-    protected final void requestPump() {
+    private void requestPump() {
         Channel ch;
         synchronized (this) {
             ch = channel;
@@ -346,7 +314,7 @@ public class Peer {
     private void write(Channel ch, Outgoing o) {
         if (o.sends++ > 0) {
             retransmissions.increment();
-            LOG.debug("Resending message {} to '{}'", Protocol.hex(o.mid), id);
+            LOG.debug("Resending message {} to '{}'", Protocol.hex(o.mid), peerId);
         } else {
             messagesOut.increment();
         }
@@ -365,7 +333,7 @@ public class Peer {
                 }
                 if (tell) {
                     notify(o, f.isSuccess() ? null
-                            : new EspLinkException("Message to '" + id + "' could not be written", f.cause()));
+                            : new EspLinkException("Message to '" + peerId + "' could not be written", f.cause()));
                 }
             });
         }
@@ -406,7 +374,7 @@ public class Peer {
             try {
                 o.listener.done(failure);
             } catch (RuntimeException e) {
-                LOG.warn("Send listener of a message to '{}' failed", id, e);
+                LOG.warn("Send listener of a message to '{}' failed", peerId, e);
             }
         });
     }
