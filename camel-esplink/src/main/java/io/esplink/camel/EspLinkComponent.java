@@ -111,9 +111,6 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
         Set<String> serverOptions = new HashSet<>(parameters.keySet());
         serverOptions.retainAll(ServerOverlay.NAMES);
         setProperties(endpoint, parameters);
-        if (config.getSslContextParameters() == null && useGlobalSslContextParameters) {
-            config.setSslContextParameters(retrieveGlobalSslContextParameters());
-        }
         endpoint.serverOptions(ServerOverlay.of(uri, config, serverOptions));
         synchronized (this) {
             endpoints.computeIfAbsent(endpoint.address(), k -> new ArrayList<>()).add(endpoint);
@@ -141,7 +138,7 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
             ServerConfig config = merged.serverConfig(endpoint.getHost(), endpoint.getPort(), configuration);
             startGroups();
             EspLinkServer server = new EspLinkServer(config, bossGroup, ioGroup, deliveryGroup,
-                    sslContext(merged.ssl(configuration.getSslContextParameters())));
+                    sslContext(merged.ssl(defaultSsl())));
             server.bind();
             if (getCamelContext().isStarted()) {
                 server.accept();
@@ -151,8 +148,7 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
         } else {
             ServerOverlay merged = shared.options.merge(endpoint.serverOptions(), address);
             ServerConfig wanted = merged.serverConfig(endpoint.getHost(), endpoint.getPort(), configuration);
-            boolean sameTls = merged.ssl(configuration.getSslContextParameters())
-                              == shared.options.ssl(configuration.getSslContextParameters());
+            boolean sameTls = merged.ssl(defaultSsl()) == shared.options.ssl(defaultSsl());
             if (!wanted.equals(shared.server.config()) || !sameTls) {
                 throw new IllegalArgumentException(
                         "esplink: " + endpoint.getEndpointUri() + " asks for " + wanted + (sameTls ? "" : " with other "
@@ -190,6 +186,12 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
         Map<String, GatewayView> out = new HashMap<>();
         servers.forEach((address, shared) -> out.put(address, shared.server));
         return out;
+    }
+
+    /** The TLS parameters of a server whose endpoints set none: the component's, else Camel's global ones if asked. */
+    private SSLContextParameters defaultSsl() {
+        SSLContextParameters own = configuration.getSslContextParameters();
+        return own != null || !useGlobalSslContextParameters ? own : retrieveGlobalSslContextParameters();
     }
 
     private SslContext sslContext(SSLContextParameters parameters) {

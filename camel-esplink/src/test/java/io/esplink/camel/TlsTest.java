@@ -100,4 +100,27 @@ class TlsTest extends EspLinkTestSupport {
         await().atMost(WAIT).untilAsserted(() -> assertThat(server().refusedConnections()).isEqualTo(1));
         assertThat(mock.getReceivedCounter()).isEqualTo(1);
     }
+
+    @Test
+    void globalSslContextParameters_usedByEndpointsThatSetNone_whenTheComponentIsToldTo() throws Exception {
+        context.setSSLContextParameters(serverTls());
+        context.getComponent("esplink", EspLinkComponent.class).setUseGlobalSslContextParameters(true);
+        MockEndpoint mock = mock("tls");
+        mock.expectedBodiesReceived("global tls");
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("timeout=1000")).to("mock:tls");
+            }
+        });
+        try (EspLinkClient node = EspLinkClient.builder(HOST, port, "secure").timeoutMs(1000)
+                .sslContext(clientTls()).build()) {
+            node.start();
+            node.send("global tls").get(10, TimeUnit.SECONDS);
+            mock.assertIsSatisfied();
+        }
+        RawNode plain = raw();
+        plain.write("plain\n00hello\n");
+        assertThat(plain.closedWithin(5000)).as("plain text is refused: the gateway speaks TLS").isTrue();
+    }
 }
