@@ -10,6 +10,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
@@ -41,6 +42,9 @@ import org.slf4j.LoggerFactory;
  * under load. Both need H2's admin rights (user {@code sa} by default).</li>
  * </ul>
  * As a window store it reads a node's latest rows back, so a restarted gateway does not insert a resend twice.
+ * <p>
+ * It also answers what applications ask of the stored history ({@link #messageCounts()}, {@link #latestMessages},
+ * {@link #eventClientIds()}, {@link #isKnown}); those reads throw the driver's {@link SQLException} as it is.
  */
 public class JdbcStore implements MessageStore {
 
@@ -325,6 +329,82 @@ public class JdbcStore implements MessageStore {
             ids[i] = newestFirst.get(ids.length - 1 - i);
         }
         return StoredTail.of(ids, lastPayload);
+    }
+
+    /** How many messages of one node are stored, and when the newest of them was received. */
+    public record MessageCount(String clientId, long messages, Instant lastReceivedAt) {
+    }
+
+    /** One stored node message. */
+    public record StoredMessage(Instant receivedAt, int messageId, String payload) {
+    }
+
+    /** Per node with stored messages: their number and the newest one's reception time, by client ID. */
+    public List<MessageCount> messageCounts() throws SQLException {
+        List<MessageCount> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT client_id, COUNT(*), MAX(received_at) FROM " + messageTable
+                                                       + " GROUP BY client_id ORDER BY client_id");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new MessageCount(rs.getString(1), rs.getLong(2), instant(rs, 3)));
+            }
+        }
+        return out;
+    }
+
+    /** The latest {@code limit} (at least 1) stored messages of a node, newest first; empty for an unknown node. */
+    public List<StoredMessage> latestMessages(String clientId, int limit) throws SQLException {
+        Objects.requireNonNull(clientId, "clientId");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, not " + limit);
+        }
+        List<StoredMessage> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT received_at, message_id, payload FROM " + messageTable
+                                                       + " WHERE client_id = ? ORDER BY id DESC LIMIT ?")) {
+            ps.setString(1, clientId);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new StoredMessage(instant(rs, 1), rs.getInt(2), rs.getString(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The client IDs that have connection events stored, sorted. */
+    public List<String> eventClientIds() throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT DISTINCT client_id FROM " + eventTable
+                                                       + " ORDER BY client_id");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /** Whether any message or connection event of the node is stored. */
+    public boolean isKnown(String clientId) throws SQLException {
+        Objects.requireNonNull(clientId, "clientId");
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + messageTable + " WHERE client_id = ? UNION "
+                                                       + "SELECT 1 FROM " + eventTable + " WHERE client_id = ?")) {
+            ps.setString(1, clientId);
+            ps.setString(2, clientId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,23 +39,6 @@ public final class Gateway {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
-    private static final List<String> HELP_LINES = List.of(
-            "Usage: java -jar esplink-gateway.jar [--name=value ...]",
-            "",
-            "Every property of application.properties can be given as --name=value or as an environment",
-            "variable (ESPLINK_HTTP_PORT for esplink.http.port). The main ones, with their defaults:",
-            "  --esplink.port=8123           port the nodes connect to (their local.py PORT)",
-            "  --esplink.timeout=2000        link timeout in ms (their local.py TIMEOUT)",
-            "  --esplink.http.port=8080      HTTP API: GET /nodes, GET|POST /nodes/{id}/messages, GET /health",
-            "  --esplink.data.dir=./data     H2 database and JSON-lines files",
-            "  --esplink.expected=           client IDs you expect (comma-separated); others are warned about",
-            "  --esplink.reject-unknown=false  refuse client IDs not in esplink.expected",
-            "  --esplink.routes=esplink-to-database,esplink-to-files",
-            "                                ready routes to run; also esplink-to-mqtt, mqtt-to-esplink,",
-            "                                presence-to-mqtt, esplink-to-http, remote-control, or file:my.yaml",
-            "  --esplink.routes.dir=routes   where those files are looked for first (then in the jar)",
-            "  --esplink.db.url=jdbc:h2:file:<data dir>/esplink   any JDBC URL (PostgreSQL works)");
-
     private Gateway() {
     }
 
@@ -71,12 +53,12 @@ public final class Gateway {
             overrides = parseArguments(args);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            printHelp(System.err);
+            printHelp(System.err, args);
             System.exit(2);
             return;
         }
         if (overrides == null) {
-            printHelp(System.out);
+            printHelp(System.out, args);
             return;
         }
         Main main = create(overrides);
@@ -133,22 +115,11 @@ public final class Gateway {
      * @throws IllegalArgumentException for anything else
      */
     static Map<String, String> parseArguments(String[] args) {
-        Map<String, String> props = new LinkedHashMap<>();
-        for (String arg : args) {
-            if (arg.equals("-h") || arg.equals("--help")) {
-                return null;
-            }
-            int eq = arg.indexOf('=');
-            if (!arg.startsWith("--") || eq <= 2) {
-                throw new IllegalArgumentException("Unknown argument '" + arg + "': expected --name=value");
-            }
-            props.put(arg.substring(2, eq), arg.substring(eq + 1));
-        }
-        return props;
+        return GatewayCommandLine.parse(args);
     }
 
-    private static void printHelp(PrintStream out) {
-        HELP_LINES.forEach(out::println);
+    private static void printHelp(PrintStream out, String[] args) {
+        GatewayCommandLine.printHelp(out, GatewayCommandLine.routesDir(args, System.getenv()));
     }
 
     /** A gateway not started yet, with {@code overrides} taking precedence over every other source. */
@@ -228,9 +199,9 @@ public final class Gateway {
     }
 
     /**
-     * Loads the route files named in {@value #ROUTES}, failing with the list of known ones for a bad name. A name is
-     * looked up in the directory {@value #ROUTES_DIR} first (./routes by default, so that edits to the repository's
-     * routes/ apply without a rebuild), then in the jar.
+     * Loads the route files named in {@value #ROUTES}, failing with the list of known ones ({@link ReadyRoutes}) for a
+     * bad name. A name is looked up in the directory {@value #ROUTES_DIR} first (./routes by default, so that edits to
+     * the repository's routes/ apply without a rebuild), then in the jar.
      */
     static void loadReadyRoutes(CamelContext context) {
         String names = context.getPropertiesComponent().resolveProperty(ROUTES).orElse("");
@@ -253,7 +224,7 @@ public final class Gateway {
             Resource r = PluginHelper.getResourceLoader(context).resolveResource(location);
             if (r == null || !r.exists()) {
                 throw new IllegalArgumentException(ROUTES + ": no route file '" + name + "' (" + location
-                                                   + "). Known: " + ReadyRoutes.NAMES
+                                                   + "). Known: " + ReadyRoutes.names(dir)
                                                    + ", or a location such as file:my-routes.yaml");
             }
             resources.add(r);
@@ -267,15 +238,6 @@ public final class Gateway {
             }
             throw new IllegalStateException("Could not load the routes of " + ROUTES + "=" + names + ": "
                                             + e.getMessage(), e);
-        }
-    }
-
-    /** The ready route files shipped in esplink-routes. */
-    static final class ReadyRoutes {
-        static final List<String> NAMES = List.of("esplink-to-database", "esplink-to-files", "esplink-to-mqtt",
-                "mqtt-to-esplink", "presence-to-mqtt", "esplink-to-http", "remote-control");
-
-        private ReadyRoutes() {
         }
     }
 }

@@ -1,26 +1,21 @@
 package io.esplink.gateway;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-import javax.sql.DataSource;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.esplink.camel.EspLinkComponent;
+import io.esplink.camel.store.JdbcStore;
 import io.esplink.core.GatewayView;
 import io.esplink.core.NodeView;
 import org.apache.camel.CamelContext;
@@ -34,12 +29,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the HTTP API answers: live state from the esplink server's sessions, history from the database that the
- * esplink-to-database route writes (bean {@code esplinkDataSource}; without it the API answers from memory only).
+ * What the HTTP API answers (bodies: {@link ApiJson}): live state from the esplink server's sessions, history from
+ * the database that the esplink-to-database route writes, through its store (bean {@code esplinkDatabase}, a
+ * {@link JdbcStore}; without it the API answers from memory only).
  */
 public class NodesApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodesApi.class);
+    /** The data source of the esplink-to-database route (its store's). */
     static final String DATA_SOURCE = "esplinkDataSource";
     /** The database store of the esplink-to-database route. */
     static final String DATA_SOURCE_STORE = "esplinkDatabase";
@@ -66,64 +63,35 @@ public class NodesApi {
     // ---- GET /nodes ----
 
     public void listNodes(Exchange exchange) throws SQLException {
-        Map<String, ObjectNode> nodes = new TreeMap<>();
+        Map<String, ApiJson.Node> nodes = new TreeMap<>();
         for (String id : expected) {
-            node(nodes, id).put("expected", true);
+            nodes.put(id, ApiJson.Node.of(id, true));
         }
         GatewayView server = server();
         if (server != null) {
             for (NodeView s : server.nodes()) {
-                ObjectNode n = node(nodes, s.clientId());
-                n.put("connected", s.connected());
-                putTime(n, "since", s.connected() ? s.connectedSince() : null);
-                putTime(n, "disconnectedAt", s.disconnectedAt());
-                n.put("lastDisconnectReason", s.lastDisconnectReason());
-                n.put("remoteAddress", s.remoteAddress());
-                n.put("connectCount", s.connectCount());
-                n.put("reconnects", Math.max(0, s.connectCount() - 1));
-                putTime(n, "lastMessageAt", s.lastMessageAt());
-                n.put("messagesReceived", s.messagesIn());
-                n.put("duplicatesReceived", s.duplicatesIn());
-                n.put("messagesSent", s.messagesOut());
-                n.put("retransmissions", s.retransmissions());
-                n.put("pendingToNode", s.pending());
+                ApiJson.Live live = new ApiJson.Live(ApiJson.time(s.connected() ? s.connectedSince() : null),
+                        ApiJson.time(s.disconnectedAt()), s.lastDisconnectReason(), s.remoteAddress(),
+                        s.connectCount(), Math.max(0, s.connectCount() - 1), ApiJson.time(s.lastMessageAt()),
+                        s.messagesIn(), s.duplicatesIn(), s.messagesOut(), s.retransmissions(), s.pending());
+                nodes.put(s.clientId(), node(nodes, s.clientId()).withLive(s.connected(), live));
             }
         }
-        DataSource ds = dataSource();
-        if (ds != null) {
-            try (Connection c = ds.getConnection();
-                 PreparedStatement ps = c.prepareStatement(
-                         "SELECT client_id, COUNT(*), MAX(received_at) FROM esplink_message GROUP BY client_id");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ObjectNode n = node(nodes, rs.getString(1));
-                    n.put("storedMessages", rs.getLong(2));
-                    if (!n.hasNonNull("lastMessageAt")) {
-                        n.put("lastMessageAt", iso(rs.getObject(3, OffsetDateTime.class)));
-                    }
-                }
+        JdbcStore store = store();
+        if (store != null) {
+            for (JdbcStore.MessageCount m : store.messageCounts()) {
+                nodes.put(m.clientId(), node(nodes, m.clientId()).withStored(m.messages(),
+                        ApiJson.time(m.lastReceivedAt())));
             }
-            try (Connection c = ds.getConnection();
-                 PreparedStatement ps = c.prepareStatement("SELECT DISTINCT client_id FROM esplink_event");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    node(nodes, rs.getString(1));
-                }
+            for (String id : store.eventClientIds()) {
+                node(nodes, id);
             }
         }
-        ArrayNode out = mapper.createArrayNode();
-        nodes.values().forEach(out::add);
-        json(exchange, 200, out);
+        json(exchange, 200, new ArrayList<>(nodes.values()));
     }
 
-    private ObjectNode node(Map<String, ObjectNode> nodes, String id) {
-        return nodes.computeIfAbsent(id, k -> {
-            ObjectNode n = mapper.createObjectNode();
-            n.put("clientId", k);
-            n.put("connected", false);
-            n.put("expected", expected.contains(k));
-            return n;
-        });
+    private ApiJson.Node node(Map<String, ApiJson.Node> nodes, String id) {
+        return nodes.computeIfAbsent(id, k -> ApiJson.Node.of(k, expected.contains(k)));
     }
 
     // ---- GET /nodes/{id}/messages ----
@@ -131,25 +99,14 @@ public class NodesApi {
     public void latestMessages(Exchange exchange) throws SQLException {
         String id = exchange.getMessage().getHeader("id", String.class);
         int limit = limit(exchange.getMessage().getHeader("limit", String.class));
-        DataSource ds = dataSource();
-        if (ds == null) {
+        JdbcStore store = store();
+        if (store == null) {
             error(exchange, 503, "Messages are not stored: add esplink-to-database to esplink.routes");
             return;
         }
-        ArrayNode out = mapper.createArrayNode();
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT received_at, message_id, payload FROM esplink_message "
-                                                       + "WHERE client_id = ? ORDER BY id DESC LIMIT ?")) {
-            ps.setString(1, id);
-            ps.setInt(2, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ObjectNode m = out.addObject();
-                    m.put("receivedAt", iso(rs.getObject(1, OffsetDateTime.class)));
-                    m.put("messageId", rs.getInt(2));
-                    m.put("payload", rs.getString(3));
-                }
-            }
+        List<ApiJson.Message> out = new ArrayList<>();
+        for (JdbcStore.StoredMessage m : store.latestMessages(id, limit)) {
+            out.add(new ApiJson.Message(ApiJson.time(m.receivedAt()), m.messageId(), m.payload()));
         }
         if (out.isEmpty() && !seen(id)) {
             error(exchange, 404, "No node '" + id + "' has been seen");
@@ -229,11 +186,8 @@ public class NodesApi {
 
     /** The node ACKed the message. */
     public void sent(Exchange exchange) {
-        ObjectNode n = mapper.createObjectNode();
-        n.put("clientId", exchange.getMessage().getHeader("id", String.class));
-        n.put("delivered", true);
-        n.put("payload", exchange.getProperty("esplinkApiLine", String.class));
-        json(exchange, 200, n);
+        json(exchange, 200, new ApiJson.Sent(exchange.getMessage().getHeader("id", String.class), true,
+                exchange.getProperty("esplinkApiLine", String.class)));
     }
 
     // ---- GET /health ----
@@ -244,20 +198,14 @@ public class NodesApi {
      * route that fails on node messages is DOWN until one gets through. 503 with the same details otherwise.
      */
     public void health(Exchange exchange) {
-        ObjectNode n = mapper.createObjectNode();
         boolean up = true;
         GatewayView server = server();
-        ObjectNode gw = n.putObject("nodeListener");
-        gw.put("address", address);
         boolean running = server != null && server.isRunning();
-        gw.put("running", running);
         up &= running;
-        if (server != null) {
-            gw.put("port", server.localPort());
-            gw.put("connectedNodes", server.connectedClientIds().size());
-            gw.put("refusedConnections", server.refusedConnections());
-        }
-        ObjectNode checks = mapper.createObjectNode();
+        ApiJson.NodeListener listener = server == null ? new ApiJson.NodeListener(address, false, null, null, null)
+                : new ApiJson.NodeListener(address, running, server.localPort(), server.connectedClientIds().size(),
+                        server.refusedConnections());
+        Map<String, String> checks = new LinkedHashMap<>();
         String db = "DISABLED";
         for (HealthCheck.Result r : HealthCheckHelper.invokeReadiness(context, "full")) {
             String id = r.getCheck().getId();
@@ -270,21 +218,15 @@ public class NodesApi {
                 db = "DISABLED".equals(db) || "UP".equals(db) ? state : db;
             }
         }
-        n.put("database", db);
-        ObjectNode routes = n.putObject("routes");
+        Map<String, String> routes = new LinkedHashMap<>();
         for (Route r : context.getRoutes()) {
             ServiceStatus st = context.getRouteController().getRouteStatus(r.getRouteId());
             routes.put(r.getRouteId(), String.valueOf(st));
             up &= st == ServiceStatus.Started;
         }
-        n.set("checks", checks);
-        n.put("camel", String.valueOf(context.getStatus()));
         up &= context.getStatus() == ServiceStatus.Started;
-        // status first for humans reading it
-        ObjectNode ordered = mapper.createObjectNode();
-        ordered.put("status", up ? "UP" : "DOWN");
-        ordered.setAll(n);
-        json(exchange, up ? 200 : 503, ordered);
+        json(exchange, up ? 200 : 503, new ApiJson.Health(up ? "UP" : "DOWN", listener, db, routes, checks,
+                String.valueOf(context.getStatus())));
     }
 
     // ---- helpers ----
@@ -295,18 +237,12 @@ public class NodesApi {
         if (server != null && server.node(id) != null) {
             return true;
         }
-        DataSource ds = dataSource();
-        if (ds == null) {
+        JdbcStore store = store();
+        if (store == null) {
             return false;
         }
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT 1 FROM esplink_message WHERE client_id = ? UNION SELECT 1 FROM esplink_event WHERE client_id = ?")) {
-            ps.setString(1, id);
-            ps.setString(2, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
+        try {
+            return store.isKnown(id);
         } catch (SQLException e) {
             LOG.warn("Could not look node '{}' up in the database: {}", id, e.getMessage());
             throw e;
@@ -317,8 +253,9 @@ public class NodesApi {
         return context.getComponent("esplink", EspLinkComponent.class).getGateway(address);
     }
 
-    DataSource dataSource() {
-        return context.getRegistry().lookupByNameAndType(DATA_SOURCE, DataSource.class);
+    /** The database store of the esplink-to-database route, or null when that route is not loaded. */
+    JdbcStore store() {
+        return context.getRegistry().lookupByNameAndType(DATA_SOURCE_STORE, JdbcStore.class);
     }
 
     void error(Exchange exchange, int status, Throwable cause) {
@@ -326,25 +263,20 @@ public class NodesApi {
     }
 
     void error(Exchange exchange, int status, String message) {
-        ObjectNode n = mapper.createObjectNode();
-        n.put("status", status);
-        n.put("error", message);
-        json(exchange, status, n);
+        json(exchange, status, new ApiJson.Error(status, message));
     }
 
-    private void json(Exchange exchange, int status, JsonNode body) {
+    private void json(Exchange exchange, int status, Object body) {
+        String text;
+        try {
+            text = mapper.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot write the answer as JSON", e); // records of strings and numbers
+        }
         Message out = exchange.getMessage();
         out.removeHeaders("*", "id");
         out.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         out.setHeader(Exchange.CONTENT_TYPE, GatewayApiRoutes.JSON);
-        out.setBody(body.toString());
-    }
-
-    private static void putTime(ObjectNode n, String field, Instant at) {
-        n.put(field, at == null ? null : at.toString());
-    }
-
-    private static String iso(OffsetDateTime t) {
-        return t == null ? null : t.toInstant().toString();
+        out.setBody(text);
     }
 }
