@@ -32,6 +32,10 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "ackmode":
         case "ackMode": getOrCreateConfiguration(target).setAckMode(property(camelContext, io.esplink.core.AckMode.class, value)); return true;
+        case "allowedaddresses":
+        case "allowedAddresses": getOrCreateConfiguration(target).setAllowedAddresses(property(camelContext, java.lang.String.class, value)); return true;
+        case "anonymousclients":
+        case "anonymousClients": getOrCreateConfiguration(target).setAnonymousClients(property(camelContext, boolean.class, value)); return true;
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
         case "bridgeerrorhandler":
@@ -39,6 +43,9 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "clientid":
         case "clientId": getOrCreateConfiguration(target).setClientId(property(camelContext, java.lang.String.class, value)); return true;
         case "configuration": target.setConfiguration(property(camelContext, io.esplink.camel.EspLinkConfiguration.class, value)); return true;
+        case "credentials": getOrCreateConfiguration(target).setCredentials(property(camelContext, io.esplink.core.CredentialStore.class, value)); return true;
+        case "credentialsfile":
+        case "credentialsFile": getOrCreateConfiguration(target).setCredentialsFile(property(camelContext, java.lang.String.class, value)); return true;
         case "deliveryexecutor":
         case "deliveryExecutor": target.setDeliveryExecutor(property(camelContext, io.netty.util.concurrent.EventExecutorGroup.class, value)); return true;
         case "deliverythreads":
@@ -58,19 +65,39 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "ioThreads": target.setIoThreads(property(camelContext, int.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "maxclientidlength":
+        case "maxClientIdLength": getOrCreateConfiguration(target).setMaxClientIdLength(property(camelContext, int.class, value)); return true;
+        case "maxconnectionrateperaddress":
+        case "maxConnectionRatePerAddress": getOrCreateConfiguration(target).setMaxConnectionRatePerAddress(property(camelContext, int.class, value)); return true;
         case "maxconnections":
         case "maxConnections": getOrCreateConfiguration(target).setMaxConnections(property(camelContext, int.class, value)); return true;
+        case "maxconnectionsperaddress":
+        case "maxConnectionsPerAddress": getOrCreateConfiguration(target).setMaxConnectionsPerAddress(property(camelContext, int.class, value)); return true;
+        case "maxinflightbytes":
+        case "maxInflightBytes": getOrCreateConfiguration(target).setMaxInflightBytes(property(camelContext, long.class, value)); return true;
+        case "maxinflightmessages":
+        case "maxInflightMessages": getOrCreateConfiguration(target).setMaxInflightMessages(property(camelContext, int.class, value)); return true;
         case "maxlinelength":
         case "maxLineLength": getOrCreateConfiguration(target).setMaxLineLength(property(camelContext, int.class, value)); return true;
+        case "maxqueuedpernode":
+        case "maxQueuedPerNode": getOrCreateConfiguration(target).setMaxQueuedPerNode(property(camelContext, int.class, value)); return true;
+        case "maxsessions":
+        case "maxSessions": getOrCreateConfiguration(target).setMaxSessions(property(camelContext, int.class, value)); return true;
         case "messages": getOrCreateConfiguration(target).setMessages(property(camelContext, boolean.class, value)); return true;
         case "qos": getOrCreateConfiguration(target).setQos(property(camelContext, boolean.class, value)); return true;
         case "rejectunknownclients":
         case "rejectUnknownClients": getOrCreateConfiguration(target).setRejectUnknownClients(property(camelContext, boolean.class, value)); return true;
+        case "reservedconnections":
+        case "reservedConnections": getOrCreateConfiguration(target).setReservedConnections(property(camelContext, int.class, value)); return true;
         case "sendtimeout":
         case "sendTimeout": getOrCreateConfiguration(target).setSendTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "sessionexpiry":
+        case "sessionExpiry": getOrCreateConfiguration(target).setSessionExpiry(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "sslcontextparameters":
         case "sslContextParameters": getOrCreateConfiguration(target).setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
         case "timeout": getOrCreateConfiguration(target).setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "unknownclienttimeout":
+        case "unknownClientTimeout": getOrCreateConfiguration(target).setUnknownClientTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "useglobalsslcontextparameters":
         case "useGlobalSslContextParameters": target.setUseGlobalSslContextParameters(property(camelContext, boolean.class, value)); return true;
         case "wait": getOrCreateConfiguration(target).setWait(property(camelContext, boolean.class, value)); return true;
@@ -89,6 +116,10 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "ackmode":
         case "ackMode": return io.esplink.core.AckMode.class;
+        case "allowedaddresses":
+        case "allowedAddresses": return java.lang.String.class;
+        case "anonymousclients":
+        case "anonymousClients": return boolean.class;
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
         case "bridgeerrorhandler":
@@ -96,6 +127,9 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "clientid":
         case "clientId": return java.lang.String.class;
         case "configuration": return io.esplink.camel.EspLinkConfiguration.class;
+        case "credentials": return io.esplink.core.CredentialStore.class;
+        case "credentialsfile":
+        case "credentialsFile": return java.lang.String.class;
         case "deliveryexecutor":
         case "deliveryExecutor": return io.netty.util.concurrent.EventExecutorGroup.class;
         case "deliverythreads":
@@ -115,19 +149,39 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "ioThreads": return int.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxclientidlength":
+        case "maxClientIdLength": return int.class;
+        case "maxconnectionrateperaddress":
+        case "maxConnectionRatePerAddress": return int.class;
         case "maxconnections":
         case "maxConnections": return int.class;
+        case "maxconnectionsperaddress":
+        case "maxConnectionsPerAddress": return int.class;
+        case "maxinflightbytes":
+        case "maxInflightBytes": return long.class;
+        case "maxinflightmessages":
+        case "maxInflightMessages": return int.class;
         case "maxlinelength":
         case "maxLineLength": return int.class;
+        case "maxqueuedpernode":
+        case "maxQueuedPerNode": return int.class;
+        case "maxsessions":
+        case "maxSessions": return int.class;
         case "messages": return boolean.class;
         case "qos": return boolean.class;
         case "rejectunknownclients":
         case "rejectUnknownClients": return boolean.class;
+        case "reservedconnections":
+        case "reservedConnections": return int.class;
         case "sendtimeout":
         case "sendTimeout": return long.class;
+        case "sessionexpiry":
+        case "sessionExpiry": return long.class;
         case "sslcontextparameters":
         case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
         case "timeout": return long.class;
+        case "unknownclienttimeout":
+        case "unknownClientTimeout": return long.class;
         case "useglobalsslcontextparameters":
         case "useGlobalSslContextParameters": return boolean.class;
         case "wait": return boolean.class;
@@ -147,6 +201,10 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "ackmode":
         case "ackMode": return getOrCreateConfiguration(target).getAckMode();
+        case "allowedaddresses":
+        case "allowedAddresses": return getOrCreateConfiguration(target).getAllowedAddresses();
+        case "anonymousclients":
+        case "anonymousClients": return getOrCreateConfiguration(target).isAnonymousClients();
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
         case "bridgeerrorhandler":
@@ -154,6 +212,9 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "clientid":
         case "clientId": return getOrCreateConfiguration(target).getClientId();
         case "configuration": return target.getConfiguration();
+        case "credentials": return getOrCreateConfiguration(target).getCredentials();
+        case "credentialsfile":
+        case "credentialsFile": return getOrCreateConfiguration(target).getCredentialsFile();
         case "deliveryexecutor":
         case "deliveryExecutor": return target.getDeliveryExecutor();
         case "deliverythreads":
@@ -173,19 +234,39 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "ioThreads": return target.getIoThreads();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "maxclientidlength":
+        case "maxClientIdLength": return getOrCreateConfiguration(target).getMaxClientIdLength();
+        case "maxconnectionrateperaddress":
+        case "maxConnectionRatePerAddress": return getOrCreateConfiguration(target).getMaxConnectionRatePerAddress();
         case "maxconnections":
         case "maxConnections": return getOrCreateConfiguration(target).getMaxConnections();
+        case "maxconnectionsperaddress":
+        case "maxConnectionsPerAddress": return getOrCreateConfiguration(target).getMaxConnectionsPerAddress();
+        case "maxinflightbytes":
+        case "maxInflightBytes": return getOrCreateConfiguration(target).getMaxInflightBytes();
+        case "maxinflightmessages":
+        case "maxInflightMessages": return getOrCreateConfiguration(target).getMaxInflightMessages();
         case "maxlinelength":
         case "maxLineLength": return getOrCreateConfiguration(target).getMaxLineLength();
+        case "maxqueuedpernode":
+        case "maxQueuedPerNode": return getOrCreateConfiguration(target).getMaxQueuedPerNode();
+        case "maxsessions":
+        case "maxSessions": return getOrCreateConfiguration(target).getMaxSessions();
         case "messages": return getOrCreateConfiguration(target).isMessages();
         case "qos": return getOrCreateConfiguration(target).isQos();
         case "rejectunknownclients":
         case "rejectUnknownClients": return getOrCreateConfiguration(target).isRejectUnknownClients();
+        case "reservedconnections":
+        case "reservedConnections": return getOrCreateConfiguration(target).getReservedConnections();
         case "sendtimeout":
         case "sendTimeout": return getOrCreateConfiguration(target).getSendTimeout();
+        case "sessionexpiry":
+        case "sessionExpiry": return getOrCreateConfiguration(target).getSessionExpiry();
         case "sslcontextparameters":
         case "sslContextParameters": return getOrCreateConfiguration(target).getSslContextParameters();
         case "timeout": return getOrCreateConfiguration(target).getTimeout();
+        case "unknownclienttimeout":
+        case "unknownClientTimeout": return getOrCreateConfiguration(target).getUnknownClientTimeout();
         case "useglobalsslcontextparameters":
         case "useGlobalSslContextParameters": return target.isUseGlobalSslContextParameters();
         case "wait": return getOrCreateConfiguration(target).isWait();

@@ -25,10 +25,17 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "ackmode":
         case "ackMode": target.getConfiguration().setAckMode(property(camelContext, io.esplink.core.AckMode.class, value)); return true;
+        case "allowedaddresses":
+        case "allowedAddresses": target.getConfiguration().setAllowedAddresses(property(camelContext, java.lang.String.class, value)); return true;
+        case "anonymousclients":
+        case "anonymousClients": target.getConfiguration().setAnonymousClients(property(camelContext, boolean.class, value)); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "clientid":
         case "clientId": target.getConfiguration().setClientId(property(camelContext, java.lang.String.class, value)); return true;
+        case "credentials": target.getConfiguration().setCredentials(property(camelContext, io.esplink.core.CredentialStore.class, value)); return true;
+        case "credentialsfile":
+        case "credentialsFile": target.getConfiguration().setCredentialsFile(property(camelContext, java.lang.String.class, value)); return true;
         case "duplicateclientpolicy":
         case "duplicateClientPolicy": target.getConfiguration().setDuplicateClientPolicy(property(camelContext, io.esplink.core.DuplicateClientPolicy.class, value)); return true;
         case "events": target.getConfiguration().setEvents(property(camelContext, boolean.class, value)); return true;
@@ -42,19 +49,39 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "handshakeTimeout": target.getConfiguration().setHandshakeTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "maxclientidlength":
+        case "maxClientIdLength": target.getConfiguration().setMaxClientIdLength(property(camelContext, int.class, value)); return true;
+        case "maxconnectionrateperaddress":
+        case "maxConnectionRatePerAddress": target.getConfiguration().setMaxConnectionRatePerAddress(property(camelContext, int.class, value)); return true;
         case "maxconnections":
         case "maxConnections": target.getConfiguration().setMaxConnections(property(camelContext, int.class, value)); return true;
+        case "maxconnectionsperaddress":
+        case "maxConnectionsPerAddress": target.getConfiguration().setMaxConnectionsPerAddress(property(camelContext, int.class, value)); return true;
+        case "maxinflightbytes":
+        case "maxInflightBytes": target.getConfiguration().setMaxInflightBytes(property(camelContext, long.class, value)); return true;
+        case "maxinflightmessages":
+        case "maxInflightMessages": target.getConfiguration().setMaxInflightMessages(property(camelContext, int.class, value)); return true;
         case "maxlinelength":
         case "maxLineLength": target.getConfiguration().setMaxLineLength(property(camelContext, int.class, value)); return true;
+        case "maxqueuedpernode":
+        case "maxQueuedPerNode": target.getConfiguration().setMaxQueuedPerNode(property(camelContext, int.class, value)); return true;
+        case "maxsessions":
+        case "maxSessions": target.getConfiguration().setMaxSessions(property(camelContext, int.class, value)); return true;
         case "messages": target.getConfiguration().setMessages(property(camelContext, boolean.class, value)); return true;
         case "qos": target.getConfiguration().setQos(property(camelContext, boolean.class, value)); return true;
         case "rejectunknownclients":
         case "rejectUnknownClients": target.getConfiguration().setRejectUnknownClients(property(camelContext, boolean.class, value)); return true;
+        case "reservedconnections":
+        case "reservedConnections": target.getConfiguration().setReservedConnections(property(camelContext, int.class, value)); return true;
         case "sendtimeout":
         case "sendTimeout": target.getConfiguration().setSendTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "sessionexpiry":
+        case "sessionExpiry": target.getConfiguration().setSessionExpiry(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "sslcontextparameters":
         case "sslContextParameters": target.getConfiguration().setSslContextParameters(property(camelContext, org.apache.camel.support.jsse.SSLContextParameters.class, value)); return true;
         case "timeout": target.getConfiguration().setTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "unknownclienttimeout":
+        case "unknownClientTimeout": target.getConfiguration().setUnknownClientTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "wait": target.getConfiguration().setWait(property(camelContext, boolean.class, value)); return true;
         case "windowstore":
         case "windowStore": target.getConfiguration().setWindowStore(property(camelContext, io.esplink.core.WindowStore.class, value)); return true;
@@ -69,10 +96,17 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "ackmode":
         case "ackMode": return io.esplink.core.AckMode.class;
+        case "allowedaddresses":
+        case "allowedAddresses": return java.lang.String.class;
+        case "anonymousclients":
+        case "anonymousClients": return boolean.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
         case "clientid":
         case "clientId": return java.lang.String.class;
+        case "credentials": return io.esplink.core.CredentialStore.class;
+        case "credentialsfile":
+        case "credentialsFile": return java.lang.String.class;
         case "duplicateclientpolicy":
         case "duplicateClientPolicy": return io.esplink.core.DuplicateClientPolicy.class;
         case "events": return boolean.class;
@@ -86,19 +120,39 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "handshakeTimeout": return long.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxclientidlength":
+        case "maxClientIdLength": return int.class;
+        case "maxconnectionrateperaddress":
+        case "maxConnectionRatePerAddress": return int.class;
         case "maxconnections":
         case "maxConnections": return int.class;
+        case "maxconnectionsperaddress":
+        case "maxConnectionsPerAddress": return int.class;
+        case "maxinflightbytes":
+        case "maxInflightBytes": return long.class;
+        case "maxinflightmessages":
+        case "maxInflightMessages": return int.class;
         case "maxlinelength":
         case "maxLineLength": return int.class;
+        case "maxqueuedpernode":
+        case "maxQueuedPerNode": return int.class;
+        case "maxsessions":
+        case "maxSessions": return int.class;
         case "messages": return boolean.class;
         case "qos": return boolean.class;
         case "rejectunknownclients":
         case "rejectUnknownClients": return boolean.class;
+        case "reservedconnections":
+        case "reservedConnections": return int.class;
         case "sendtimeout":
         case "sendTimeout": return long.class;
+        case "sessionexpiry":
+        case "sessionExpiry": return long.class;
         case "sslcontextparameters":
         case "sslContextParameters": return org.apache.camel.support.jsse.SSLContextParameters.class;
         case "timeout": return long.class;
+        case "unknownclienttimeout":
+        case "unknownClientTimeout": return long.class;
         case "wait": return boolean.class;
         case "windowstore":
         case "windowStore": return io.esplink.core.WindowStore.class;
@@ -114,10 +168,17 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "ackmode":
         case "ackMode": return target.getConfiguration().getAckMode();
+        case "allowedaddresses":
+        case "allowedAddresses": return target.getConfiguration().getAllowedAddresses();
+        case "anonymousclients":
+        case "anonymousClients": return target.getConfiguration().isAnonymousClients();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "clientid":
         case "clientId": return target.getConfiguration().getClientId();
+        case "credentials": return target.getConfiguration().getCredentials();
+        case "credentialsfile":
+        case "credentialsFile": return target.getConfiguration().getCredentialsFile();
         case "duplicateclientpolicy":
         case "duplicateClientPolicy": return target.getConfiguration().getDuplicateClientPolicy();
         case "events": return target.getConfiguration().isEvents();
@@ -131,19 +192,39 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "handshakeTimeout": return target.getConfiguration().getHandshakeTimeout();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "maxclientidlength":
+        case "maxClientIdLength": return target.getConfiguration().getMaxClientIdLength();
+        case "maxconnectionrateperaddress":
+        case "maxConnectionRatePerAddress": return target.getConfiguration().getMaxConnectionRatePerAddress();
         case "maxconnections":
         case "maxConnections": return target.getConfiguration().getMaxConnections();
+        case "maxconnectionsperaddress":
+        case "maxConnectionsPerAddress": return target.getConfiguration().getMaxConnectionsPerAddress();
+        case "maxinflightbytes":
+        case "maxInflightBytes": return target.getConfiguration().getMaxInflightBytes();
+        case "maxinflightmessages":
+        case "maxInflightMessages": return target.getConfiguration().getMaxInflightMessages();
         case "maxlinelength":
         case "maxLineLength": return target.getConfiguration().getMaxLineLength();
+        case "maxqueuedpernode":
+        case "maxQueuedPerNode": return target.getConfiguration().getMaxQueuedPerNode();
+        case "maxsessions":
+        case "maxSessions": return target.getConfiguration().getMaxSessions();
         case "messages": return target.getConfiguration().isMessages();
         case "qos": return target.getConfiguration().isQos();
         case "rejectunknownclients":
         case "rejectUnknownClients": return target.getConfiguration().isRejectUnknownClients();
+        case "reservedconnections":
+        case "reservedConnections": return target.getConfiguration().getReservedConnections();
         case "sendtimeout":
         case "sendTimeout": return target.getConfiguration().getSendTimeout();
+        case "sessionexpiry":
+        case "sessionExpiry": return target.getConfiguration().getSessionExpiry();
         case "sslcontextparameters":
         case "sslContextParameters": return target.getConfiguration().getSslContextParameters();
         case "timeout": return target.getConfiguration().getTimeout();
+        case "unknownclienttimeout":
+        case "unknownClientTimeout": return target.getConfiguration().getUnknownClientTimeout();
         case "wait": return target.getConfiguration().isWait();
         case "windowstore":
         case "windowStore": return target.getConfiguration().getWindowStore();

@@ -108,10 +108,9 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
             host = host.substring(1, host.length() - 1);
         }
         endpoint.setHost(host);
-        Set<String> serverOptions = new HashSet<>(parameters.keySet());
-        serverOptions.retainAll(ServerOverlay.NAMES);
+        Set<String> named = new HashSet<>(parameters.keySet());
         setProperties(endpoint, parameters);
-        endpoint.serverOptions(ServerOverlay.of(uri, config, serverOptions));
+        endpoint.serverOptions(ServerOverlay.of(uri, config, named));
         synchronized (this) {
             endpoints.computeIfAbsent(endpoint.address(), k -> new ArrayList<>()).add(endpoint);
         }

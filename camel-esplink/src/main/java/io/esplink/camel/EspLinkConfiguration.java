@@ -1,6 +1,8 @@
 package io.esplink.camel;
 
 import io.esplink.core.AckMode;
+import io.esplink.core.ClientIds;
+import io.esplink.core.CredentialStore;
 import io.esplink.core.DuplicateClientPolicy;
 import io.esplink.core.Protocol;
 import io.esplink.core.WindowStore;
@@ -39,11 +41,13 @@ public class EspLinkConfiguration implements Cloneable {
               description = "Refuse nodes whose client ID is not in expectedClientIds, instead of only warning. A "
                             + "server option.")
     private boolean rejectUnknownClients;
-    @UriParam(label = "common,advanced", defaultValue = "reject", enums = "reject,replace",
+    @UriParam(label = "common,advanced", defaultValue = "auto", enums = "auto,reject,replace",
               description = "A connection with the client ID of a node that is connected (L17): reject keeps the "
                             + "first and closes the newcomer, as the reference server does; replace closes the old "
-                            + "one. A server option.")
-    private DuplicateClientPolicy duplicateClientPolicy = DuplicateClientPolicy.REJECT;
+                            + "one; auto (the default) replaces when the newcomer proved its ID with a secret (it is "
+                            + "the node itself, and the old link a stale one) and rejects otherwise. A server "
+                            + "option.")
+    private DuplicateClientPolicy duplicateClientPolicy = DuplicateClientPolicy.AUTO;
     @UriParam(label = "common,advanced", defaultValue = "16384",
               description = "The longest line accepted from a node, in bytes; a longer one closes that connection "
                             + "(L7). A server option.")
@@ -66,6 +70,67 @@ public class EspLinkConfiguration implements Cloneable {
               description = "TLS on the listening socket, for nodes that can afford it: the server's key and "
                             + "certificate. Nodes then connect with an ssl-wrapped socket. A server option.")
     private SSLContextParameters sslContextParameters;
+    @UriParam(label = "security",
+              description = "Node credentials (an io.esplink.core.CredentialStore): a node proves its client ID with "
+                            + "the secret after it in its ID line (MY_ID = \"kitchen:<secret>\" in the unmodified "
+                            + "client); the secret is checked and stripped, and the node is kitchen everywhere else. "
+                            + "A server option.")
+    private CredentialStore credentials;
+    @UriParam(label = "security",
+              description = "A file of node credentials (see io.esplink.core.CredentialsFile; made empty if missing, "
+                            + "read again when it changes), instead of a credentials bean. A server option.")
+    private String credentialsFile;
+    @UriParam(label = "security", defaultValue = "false",
+              description = "With credentials: let nodes whose client ID has no credential connect without a secret "
+                            + "(their IDs are then not protected). A client ID that has a credential always needs "
+                            + "its secret. A server option.")
+    private boolean anonymousClients;
+    @UriParam(label = "security",
+              description = "Comma-separated address blocks (192.168.1.0/24, 2001:db8::/32, 10.0.0.5) nodes may "
+                            + "connect from; others are closed before a byte is read. Empty: any. A server option.")
+    private String allowedAddresses;
+    @UriParam(label = "security", defaultValue = "64",
+              description = "The longest client ID accepted, in bytes of UTF-8. IDs must also be valid UTF-8 without "
+                            + "control or format characters, without spaces at either end, not the broadcast '*' "
+                            + "and without Camel property placeholders. A server option.")
+    private int maxClientIdLength = ClientIds.DEFAULT_MAX_LENGTH;
+    @UriParam(label = "security", defaultValue = "64",
+              description = "Connections open at once from one source address; 0 for no limit. A server option.")
+    private int maxConnectionsPerAddress = 64;
+    @UriParam(label = "security", defaultValue = "100",
+              description = "New connections per second from one source address (bursts of as many); 0 for no "
+                            + "limit. A server option.")
+    private int maxConnectionRatePerAddress = 100;
+    @UriParam(label = "security", defaultValue = "-1",
+              description = "Connections kept for recognised nodes (with credentials, or in expectedClientIds): "
+                            + "others are refused once the rest of maxConnections is in use, and when the gateway is "
+                            + "full the oldest unrecognised connection is closed to let a recognised node in. -1 "
+                            + "keeps a tenth of maxConnections. A server option.")
+    private int reservedConnections = -1;
+    @UriParam(label = "security", defaultValue = "600000", javaType = "java.time.Duration",
+              description = "How long the connection of an unrecognised node may stay, where the gateway knows its "
+                            + "nodes (credentials or expectedClientIds); 0 for ever. A server option.")
+    private long unknownClientTimeout = 600_000;
+    @UriParam(label = "advanced", defaultValue = "10000",
+              description = "Node messages held at once, waiting for or in the routes, over all nodes of the "
+                            + "address: above it the gateway stops reading from nodes until the routes catch up, so "
+                            + "that no number of sockets can fill the heap. A server option.")
+    private int maxInflightMessages = 10_000;
+    @UriParam(label = "advanced", defaultValue = "67108864",
+              description = "The same bound in bytes of payload held (64 MiB). A server option.")
+    private long maxInflightBytes = 64L << 20;
+    @UriParam(label = "advanced", defaultValue = "100",
+              description = "Messages to one node that may wait to be sent or acknowledged; a send beyond fails at "
+                            + "once with an EspLinkException. A server option.")
+    private int maxQueuedPerNode = 100;
+    @UriParam(label = "advanced", defaultValue = "3600000", javaType = "java.time.Duration",
+              description = "How long the gateway remembers a node that is gone and has nothing pending (its message "
+                            + "counters, duplicate window, statistics); 0 for ever. A server option.")
+    private long sessionExpiry = 3_600_000;
+    @UriParam(label = "advanced", defaultValue = "10000",
+              description = "The most nodes remembered at once; beyond, the one gone longest with nothing pending is "
+                            + "forgotten first, and a new node is refused if none can be. A server option.")
+    private int maxSessions = 10_000;
 
     @UriParam(label = "consumer", defaultValue = "received", enums = "received,processed",
               description = "When a node's message is acknowledged: received ACKs on receipt (the reference's "
@@ -245,5 +310,117 @@ public class EspLinkConfiguration implements Cloneable {
 
     public void setSendTimeout(long sendTimeout) {
         this.sendTimeout = sendTimeout;
+    }
+
+    public CredentialStore getCredentials() {
+        return credentials;
+    }
+
+    public void setCredentials(CredentialStore credentials) {
+        this.credentials = credentials;
+    }
+
+    public String getCredentialsFile() {
+        return credentialsFile;
+    }
+
+    public void setCredentialsFile(String credentialsFile) {
+        this.credentialsFile = credentialsFile;
+    }
+
+    public boolean isAnonymousClients() {
+        return anonymousClients;
+    }
+
+    public void setAnonymousClients(boolean anonymousClients) {
+        this.anonymousClients = anonymousClients;
+    }
+
+    public String getAllowedAddresses() {
+        return allowedAddresses;
+    }
+
+    public void setAllowedAddresses(String allowedAddresses) {
+        this.allowedAddresses = allowedAddresses;
+    }
+
+    public int getMaxClientIdLength() {
+        return maxClientIdLength;
+    }
+
+    public void setMaxClientIdLength(int maxClientIdLength) {
+        this.maxClientIdLength = maxClientIdLength;
+    }
+
+    public int getMaxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    public void setMaxConnectionsPerAddress(int maxConnectionsPerAddress) {
+        this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+    }
+
+    public int getMaxConnectionRatePerAddress() {
+        return maxConnectionRatePerAddress;
+    }
+
+    public void setMaxConnectionRatePerAddress(int maxConnectionRatePerAddress) {
+        this.maxConnectionRatePerAddress = maxConnectionRatePerAddress;
+    }
+
+    public int getReservedConnections() {
+        return reservedConnections;
+    }
+
+    public void setReservedConnections(int reservedConnections) {
+        this.reservedConnections = reservedConnections;
+    }
+
+    public long getUnknownClientTimeout() {
+        return unknownClientTimeout;
+    }
+
+    public void setUnknownClientTimeout(long unknownClientTimeout) {
+        this.unknownClientTimeout = unknownClientTimeout;
+    }
+
+    public int getMaxInflightMessages() {
+        return maxInflightMessages;
+    }
+
+    public void setMaxInflightMessages(int maxInflightMessages) {
+        this.maxInflightMessages = maxInflightMessages;
+    }
+
+    public long getMaxInflightBytes() {
+        return maxInflightBytes;
+    }
+
+    public void setMaxInflightBytes(long maxInflightBytes) {
+        this.maxInflightBytes = maxInflightBytes;
+    }
+
+    public int getMaxQueuedPerNode() {
+        return maxQueuedPerNode;
+    }
+
+    public void setMaxQueuedPerNode(int maxQueuedPerNode) {
+        this.maxQueuedPerNode = maxQueuedPerNode;
+    }
+
+    public long getSessionExpiry() {
+        return sessionExpiry;
+    }
+
+    public void setSessionExpiry(long sessionExpiry) {
+        this.sessionExpiry = sessionExpiry;
+    }
+
+    public int getMaxSessions() {
+        return maxSessions;
+    }
+
+    public void setMaxSessions(int maxSessions) {
+        this.maxSessions = maxSessions;
     }
 }

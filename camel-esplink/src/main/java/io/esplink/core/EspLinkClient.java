@@ -71,7 +71,7 @@ public final class EspLinkClient implements AutoCloseable {
         this.ownNotifier = b.notifier == null;
         this.notifier = ownNotifier ? new DefaultEventExecutor() : b.notifier;
         this.clientId = b.clientId;
-        this.outbox = new Outbox(b.clientId, timeoutMs, notifier);
+        this.outbox = new Outbox(b.clientId, timeoutMs, Integer.MAX_VALUE, notifier);
         this.sslContext = b.sslContext;
     }
 

@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -52,11 +55,12 @@ public final class EspLinkServer implements GatewayView {
     private final EventLoopGroup ioGroup;
     private final SslContext sslContext;
     private final ListenerTable listeners = new ListenerTable();
+    private final Backpressure backpressure;
     private final SessionRegistry registry;
-    private final AtomicInteger connections = new AtomicInteger();
+    private final ConnectionGuard guard;
     private final ChannelGroup channels = new DefaultChannelGroup("esplink", GlobalEventExecutor.INSTANCE);
-    private final ConnectionGuard guard = new ConnectionGuard();
     private volatile Channel serverChannel;
+    private ScheduledFuture<?> housekeeping;
 
     public EspLinkServer(ServerConfig config, EventLoopGroup bossGroup, EventLoopGroup ioGroup,
                          EventExecutorGroup notifierGroup, SslContext sslContext) {
@@ -64,7 +68,10 @@ public final class EspLinkServer implements GatewayView {
         this.bossGroup = bossGroup;
         this.ioGroup = ioGroup;
         this.sslContext = sslContext;
-        this.registry = new SessionRegistry(this.config, notifierGroup, listeners);
+        this.backpressure = new Backpressure(this.config.maxInflightMessages(), this.config.maxInflightBytes());
+        this.registry = new SessionRegistry(this.config, notifierGroup, listeners, backpressure);
+        this.guard = new ConnectionGuard(this.config, registry);
+        registry.guard(guard);
     }
 
     @Override
@@ -105,7 +112,8 @@ public final class EspLinkServer implements GatewayView {
                         ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                         ch.pipeline().addLast("liveness",
                                 new LivenessHandler(config.timeoutMs(), config.timeoutMs(), true));
-                        ch.pipeline().addLast("frames", new FrameDecoder(config.maxLineLength(), true));
+                        ch.pipeline().addLast("frames", new FrameDecoder(config.maxLineLength(), true,
+                                config.maxIdLineLength()));
                         ch.pipeline().addLast(Links.ID_HANDLER, new IdLineHandler(registry,
                                 config.handshakeTimeoutMs()));
                     }
@@ -117,8 +125,25 @@ public final class EspLinkServer implements GatewayView {
                     f.cause());
         }
         serverChannel = f.channel();
-        LOG.info("esplink gateway listening on {}:{} (timeout {} ms{})", config.host(), localPort(),
-                config.timeoutMs(), sslContext != null ? ", TLS" : "");
+        long[] ticks = { 0 };
+        housekeeping = serverChannel.eventLoop().scheduleAtFixedRate(() -> {
+            guard.sweep();
+            registry.housekeeping(++ticks[0] % 12 == 0);
+        }, 5, 5, TimeUnit.SECONDS);
+        LOG.info("esplink gateway listening on {}:{} (timeout {} ms{}{})", config.host(), localPort(),
+                config.timeoutMs(), sslContext != null ? ", TLS" : "",
+                config.credentials() != null ? ", node credentials " + config.credentials()
+                        + (config.anonymousClients() ? " (nodes without credentials admitted)" : "")
+                        : "");
+        if (config.credentials() == null && !isLoopback(config.host())) {
+            LOG.warn("esplink gateway on {}:{}: nodes are not authenticated, so any device that reaches this port "
+                     + "can connect as any node; give nodes credentials (see the README's Security section)",
+                    config.host(), localPort());
+        }
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     /** Starts accepting node connections (after {@link #bind()}); does nothing when already accepting. */
@@ -154,6 +179,9 @@ public final class EspLinkServer implements GatewayView {
             return;
         }
         serverChannel = null;
+        if (housekeeping != null) {
+            housekeeping.cancel(false);
+        }
         sc.close().awaitUninterruptibly();
         registry.closeAll("gateway stopping");
         for (Channel ch : channels) {
@@ -217,7 +245,22 @@ public final class EspLinkServer implements GatewayView {
 
     @Override
     public int connectionCount() {
-        return connections.get();
+        return guard.open();
+    }
+
+    @Override
+    public Map<String, Long> refusedConnectionsByReason() {
+        return registry.refusedByReason();
+    }
+
+    @Override
+    public int heldMessages() {
+        return backpressure.messages();
+    }
+
+    @Override
+    public boolean readingPaused() {
+        return backpressure.isPaused();
     }
 
     /** Connections closed before attaching: over the limit, unknown, duplicate, no ID in time. */
@@ -242,9 +285,9 @@ public final class EspLinkServer implements GatewayView {
         if (!isRunning()) {
             throw new EspLinkException("The esplink gateway on " + config.host() + ":" + config.port() + " is not running");
         }
-        if (!config.admits(clientId)) {
-            throw new EspLinkException("Node '" + clientId + "' is not in expectedClientIds and rejectUnknownClients "
-                                       + "is set: it can never connect");
+        String never = config.whyNotAdmitted(clientId);
+        if (never != null) {
+            throw new EspLinkException("Cannot send to " + never + ": it can never connect");
         }
         registry.getOrCreate(clientId).send(payload, qos, wait, sendTimeoutMs, listener);
     }
@@ -287,27 +330,6 @@ public final class EspLinkServer implements GatewayView {
         };
         for (String id : clientIds) {
             send(id, payload, qos, wait, sendTimeoutMs, each);
-        }
-    }
-
-    /** Counts connections and refuses those over {@code maxConnections}. */
-    @ChannelHandler.Sharable
-    private final class ConnectionGuard extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            if (connections.incrementAndGet() > config.maxConnections()) {
-                registry.refuse(ctx.channel(), "too many connections",
-                        "Refused a connection from {}: maxConnections ({}) reached",
-                        Links.format(ctx.channel().remoteAddress()), config.maxConnections());
-                return;
-            }
-            ctx.fireChannelActive();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            connections.decrementAndGet();
-            ctx.fireChannelInactive();
         }
     }
 }

@@ -20,6 +20,8 @@ public final class Frame {
     }
 
     public static final Frame KEEPALIVE = new Frame(Type.KEEPALIVE, -1, null);
+    /** An ID line that is not valid UTF-8 (its text is null). */
+    public static final Frame ID_NOT_UTF8 = new Frame(Type.ID, -1, null);
     private static final Frame[] ACKS = new Frame[256];
 
     static {

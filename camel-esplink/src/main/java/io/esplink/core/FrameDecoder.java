@@ -1,5 +1,7 @@
 package io.esplink.core;
 
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -22,6 +24,7 @@ public class FrameDecoder extends ByteToMessageDecoder {
     static final int BAD_LINE_KEPT = 64;
 
     private final int maxLineLength;
+    private final int maxIdLineLength;
     private boolean expectId;
     private boolean failed;
 
@@ -30,10 +33,20 @@ public class FrameDecoder extends ByteToMessageDecoder {
      * @param expectId      true on the gateway side: the first line is the client ID
      */
     public FrameDecoder(int maxLineLength, boolean expectId) {
+        this(maxLineLength, expectId, maxLineLength);
+    }
+
+    /**
+     * @param maxIdLineLength the longest first line accepted when {@code expectId}: an ID line is short, so a
+     *                        connection is not allowed to make the gateway buffer a whole message's worth before it
+     *                        even said who it is
+     */
+    public FrameDecoder(int maxLineLength, boolean expectId, int maxIdLineLength) {
         if (maxLineLength < 3) {
             throw new IllegalArgumentException("maxLineLength must be at least 3, not " + maxLineLength);
         }
         this.maxLineLength = maxLineLength;
+        this.maxIdLineLength = Math.min(maxIdLineLength, maxLineLength);
         this.expectId = expectId;
     }
 
@@ -45,21 +58,22 @@ public class FrameDecoder extends ByteToMessageDecoder {
         }
         while (in.isReadable()) {
             int start = in.readerIndex();
+            int limit = expectId ? maxIdLineLength : maxLineLength;
             int lf = in.forEachByte(ByteProcessor.FIND_LF);
             if (lf < 0) {
                 int pending = in.readableBytes();
-                if (pending > maxLineLength) {
+                if (pending > limit) {
                     failed = true;
                     in.skipBytes(pending);
-                    throw new LineTooLongException(maxLineLength, pending);
+                    throw new LineTooLongException(limit, pending);
                 }
                 return;
             }
             int len = lf - start;
-            if (len > maxLineLength) {
+            if (len > limit) {
                 failed = true;
                 in.skipBytes(in.readableBytes());
-                throw new LineTooLongException(maxLineLength, len);
+                throw new LineTooLongException(limit, len);
             }
             out.add(classify(in, start, len));
             in.readerIndex(lf + 1);
@@ -69,7 +83,13 @@ public class FrameDecoder extends ByteToMessageDecoder {
     private Frame classify(ByteBuf in, int start, int len) {
         if (expectId) {
             expectId = false;
-            return Frame.id(in.toString(start, len, StandardCharsets.UTF_8));
+            try {
+                // strictly: two IDs that differ in invalid bytes must not both become one with U+FFFD in it
+                return Frame.id(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in.nioBuffer(start, len)).toString());
+            } catch (CharacterCodingException e) {
+                return Frame.ID_NOT_UTF8;
+            }
         }
         return parse(in, start, len);
     }

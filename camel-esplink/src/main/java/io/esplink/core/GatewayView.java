@@ -1,6 +1,7 @@
 package io.esplink.core;
 
 import java.util.List;
+import java.util.Map;
 
 /** What one listening gateway knows of its nodes, read-only: for applications, health checks and consoles. */
 public interface GatewayView {
@@ -27,4 +28,13 @@ public interface GatewayView {
 
     /** Connections closed before they attached: over a limit, unknown, duplicate, no ID in time. */
     long refusedConnections();
+
+    /** The same by reason ("wrong secret", "limit per address", ...). */
+    Map<String, Long> refusedConnectionsByReason();
+
+    /** Node messages held now, waiting for or in the routes (see maxInflightMessages). */
+    int heldMessages();
+
+    /** True while reading from some nodes is paused because the routes are behind. */
+    boolean readingPaused();
 }

@@ -26,8 +26,7 @@ final class IdLineHandler extends SimpleChannelInboundHandler<Frame> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        handshakeTimer = ctx.executor().schedule(() -> registry.refuse(ctx.channel(),
-                "handshake timeout: no client ID within " + handshakeTimeoutMs + " ms",
+        handshakeTimer = ctx.executor().schedule(() -> registry.refuse(ctx.channel(), "handshake timeout",
                 "No client ID from {} within {} ms: closing", Links.format(ctx.channel().remoteAddress()),
                 handshakeTimeoutMs), handshakeTimeoutMs, TimeUnit.MILLISECONDS);
         ctx.fireChannelActive();

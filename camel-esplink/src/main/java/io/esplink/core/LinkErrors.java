@@ -20,8 +20,14 @@ final class LinkErrors {
         String clientId = ch.attr(Links.CLIENT_ID).get();
         String who = clientId != null ? "node '" + clientId + "'" : Links.format(ch.remoteAddress());
         if (cause instanceof LineTooLongException) {
-            LOG.warn("{}: {}", who, cause.getMessage());
-            Links.close(ch, "line too long (maxLineLength " + ((LineTooLongException) cause).maxLineLength() + ")");
+            String reason = "line too long (maxLineLength " + ((LineTooLongException) cause).maxLineLength() + ")";
+            if (clientId == null) {
+                registry.refuse(ch, "ID line too long", "{}: an ID line longer than {} bytes (closing)", who,
+                        ((LineTooLongException) cause).maxLineLength());
+            } else {
+                LOG.warn("{}: {}", who, cause.getMessage());
+                Links.close(ch, reason);
+            }
         } else if (cause instanceof SSLException || cause.getCause() instanceof SSLException) {
             SSLException tls = cause instanceof SSLException ? (SSLException) cause : (SSLException) cause.getCause();
             String reason = "TLS error: " + tls.getMessage();

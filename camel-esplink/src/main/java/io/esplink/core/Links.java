@@ -32,6 +32,11 @@ public final class Links {
         return r != null ? r : "closed by peer";
     }
 
+    /** The IP address of a socket address, or null if it has none. */
+    public static java.net.InetAddress inetAddress(SocketAddress address) {
+        return address instanceof InetSocketAddress ? ((InetSocketAddress) address).getAddress() : null;
+    }
+
     /** {@code host:port} of a socket address. */
     public static String format(SocketAddress address) {
         if (address instanceof InetSocketAddress) {

@@ -77,6 +77,9 @@ public final class LivenessHandler extends ChannelDuplexHandler {
 
     private void tick() {
         long now = System.nanoTime();
+        if (!ctx.channel().config().isAutoRead()) {
+            lastRead = now; // reading paused by this side (backpressure): the peer's silence is ours
+        }
         long limit = readSinceStart ? timeoutNanos : firstTimeoutNanos;
         if (now - lastRead > limit) {
             stop();

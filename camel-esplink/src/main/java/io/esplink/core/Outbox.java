@@ -29,6 +29,7 @@ final class Outbox {
 
     private final String peerId;
     private final long timeoutMs;
+    private final int maxQueued;
     private final EventExecutor notifier;
     private final MessageIds ids = new MessageIds();
     private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
@@ -49,11 +50,13 @@ final class Outbox {
     /**
      * @param peerId    the peer's client ID, for messages
      * @param timeoutMs L20: how long a written message waits for its ACK before it is resent
+     * @param maxQueued messages that may wait to be sent or acknowledged; a send beyond fails at once
      * @param notifier  where send listeners are told
      */
-    Outbox(String peerId, long timeoutMs, EventExecutor notifier) {
+    Outbox(String peerId, long timeoutMs, int maxQueued, EventExecutor notifier) {
         this.peerId = peerId;
         this.timeoutMs = timeoutMs;
+        this.maxQueued = maxQueued;
         this.notifier = notifier;
     }
 
@@ -153,6 +156,10 @@ final class Outbox {
         synchronized (this) {
             if (closed) {
                 throw new EspLinkException("The link to '" + peerId + "' is closed");
+            }
+            if (queue.size() + inFlight.size() >= maxQueued) {
+                throw new EspLinkException("Message to '" + peerId + "' refused: " + maxQueued + " messages to it are "
+                                           + "waiting already (maxQueuedPerNode); " + describe());
             }
             queue.add(o);
             if (sendTimeoutMs > 0) {

@@ -21,7 +21,20 @@ public final class ServerConfig {
     private long writeDelayMs = Protocol.DEFAULT_WRITE_DELAY_MS;
     private Set<String> expectedClientIds = Set.of();
     private boolean rejectUnknownClients;
-    private DuplicateClientPolicy duplicateClientPolicy = DuplicateClientPolicy.REJECT;
+    private DuplicateClientPolicy duplicateClientPolicy = DuplicateClientPolicy.AUTO;
+    private int maxClientIdLength = ClientIds.DEFAULT_MAX_LENGTH;
+    private CredentialStore credentials;
+    private boolean anonymousClients;
+    private List<Cidr> allowedAddresses = List.of();
+    private int maxConnectionsPerAddress = 64;
+    private int maxConnectionRatePerAddress = 100;
+    private int reservedConnections = -1;
+    private long unknownClientTimeoutMs = 600_000;
+    private int maxInflightMessages = 10_000;
+    private long maxInflightBytes = 64L << 20;
+    private int maxQueuedPerNode = 100;
+    private long sessionExpiryMs = 3_600_000;
+    private int maxSessions = 10_000;
 
     public String host() {
         return host;
@@ -112,7 +125,12 @@ public final class ServerConfig {
     public ServerConfig expectedClientIds(Collection<String> ids) {
         TreeSet<String> set = new TreeSet<>();
         for (String id : ids) {
-            set.add(Protocol.checkClientId(id));
+            String problem = ClientIds.problem(id, maxClientIdLength);
+            if (problem != null) {
+                throw new IllegalArgumentException("expectedClientIds: '" + ClientIds.escape(id) + "' is not a valid "
+                                                   + "client ID: " + problem);
+            }
+            set.add(id);
         }
         this.expectedClientIds = java.util.Collections.unmodifiableSet(set);
         return this;
@@ -136,23 +154,240 @@ public final class ServerConfig {
         return this;
     }
 
+    public int maxClientIdLength() {
+        return maxClientIdLength;
+    }
+
+    /** The longest client ID accepted, in bytes of UTF-8 (see {@link ClientIds#problem}). */
+    public ServerConfig maxClientIdLength(int maxClientIdLength) {
+        if (maxClientIdLength < 1 || maxClientIdLength > 1000) {
+            throw new IllegalArgumentException("maxClientIdLength must be 1-1000, not " + maxClientIdLength);
+        }
+        this.maxClientIdLength = maxClientIdLength;
+        return this;
+    }
+
+    /** The longest ID line accepted: a client ID, a colon and a secret. */
+    public int maxIdLineLength() {
+        return maxClientIdLength + 1 + ClientIds.MAX_SECRET_LENGTH;
+    }
+
+    public CredentialStore credentials() {
+        return credentials;
+    }
+
+    /**
+     * Node credentials: a node then proves its client ID with the secret after it in its ID line
+     * ({@code kitchen:<secret>}); null for none.
+     */
+    public ServerConfig credentials(CredentialStore credentials) {
+        this.credentials = credentials;
+        return this;
+    }
+
+    public boolean anonymousClients() {
+        return anonymousClients;
+    }
+
+    /**
+     * With credentials: whether a node whose client ID has no credential may connect without a secret (its ID is then
+     * not protected); a client ID that has one always needs its secret.
+     */
+    public ServerConfig anonymousClients(boolean anonymousClients) {
+        this.anonymousClients = anonymousClients;
+        return this;
+    }
+
+    public List<Cidr> allowedAddresses() {
+        return allowedAddresses;
+    }
+
+    /** The address blocks nodes may connect from; empty for any. */
+    public ServerConfig allowedAddresses(List<Cidr> allowedAddresses) {
+        this.allowedAddresses = List.copyOf(allowedAddresses);
+        return this;
+    }
+
+    public int maxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    /** Connections open at once from one source address; 0 for no limit. */
+    public ServerConfig maxConnectionsPerAddress(int n) {
+        this.maxConnectionsPerAddress = nonNegative("maxConnectionsPerAddress", n);
+        return this;
+    }
+
+    public int maxConnectionRatePerAddress() {
+        return maxConnectionRatePerAddress;
+    }
+
+    /** New connections per second from one source address (with bursts of as many); 0 for no limit. */
+    public ServerConfig maxConnectionRatePerAddress(int n) {
+        this.maxConnectionRatePerAddress = nonNegative("maxConnectionRatePerAddress", n);
+        return this;
+    }
+
+    /** Connections kept for recognised nodes: unrecognised ones are refused once the rest is in use. */
+    public int reservedConnections() {
+        return reservedConnections >= 0 ? reservedConnections : Math.max(1, maxConnections / 10);
+    }
+
+    /** -1 (the default) keeps a tenth of maxConnections. */
+    public ServerConfig reservedConnections(int n) {
+        if (n < -1) {
+            throw new IllegalArgumentException("reservedConnections must be -1 or more, not " + n);
+        }
+        this.reservedConnections = n;
+        return this;
+    }
+
+    public long unknownClientTimeoutMs() {
+        return unknownClientTimeoutMs;
+    }
+
+    /**
+     * How long a connection of an unrecognised node (no credential, not expected) may stay, where the gateway knows
+     * its nodes (credentials or expectedClientIds); 0 for ever.
+     */
+    public ServerConfig unknownClientTimeoutMs(long ms) {
+        this.unknownClientTimeoutMs = nonNegative("unknownClientTimeout", ms);
+        return this;
+    }
+
+    public int maxInflightMessages() {
+        return maxInflightMessages;
+    }
+
+    /** Node messages waiting for or in the routes, over all nodes, above which the gateway stops reading. */
+    public ServerConfig maxInflightMessages(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("maxInflightMessages must be positive, not " + n);
+        }
+        this.maxInflightMessages = n;
+        return this;
+    }
+
+    public long maxInflightBytes() {
+        return maxInflightBytes;
+    }
+
+    /** The same in bytes of payload. */
+    public ServerConfig maxInflightBytes(long n) {
+        if (n < 1024) {
+            throw new IllegalArgumentException("maxInflightBytes must be at least 1024, not " + n);
+        }
+        this.maxInflightBytes = n;
+        return this;
+    }
+
+    public int maxQueuedPerNode() {
+        return maxQueuedPerNode;
+    }
+
+    /** Messages to one node that may wait to be sent or acknowledged; a send beyond fails at once. */
+    public ServerConfig maxQueuedPerNode(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("maxQueuedPerNode must be positive, not " + n);
+        }
+        this.maxQueuedPerNode = n;
+        return this;
+    }
+
+    public long sessionExpiryMs() {
+        return sessionExpiryMs;
+    }
+
+    /** How long the gateway remembers a node that is gone and has nothing pending; 0 for ever. */
+    public ServerConfig sessionExpiryMs(long ms) {
+        this.sessionExpiryMs = nonNegative("sessionExpiry", ms);
+        return this;
+    }
+
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    /** The most nodes remembered at once: beyond, the one gone longest (with nothing pending) is forgotten first. */
+    public ServerConfig maxSessions(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("maxSessions must be positive, not " + n);
+        }
+        this.maxSessions = n;
+        return this;
+    }
+
+    private static int nonNegative(String name, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException(name + " must not be negative, not " + n);
+        }
+        return n;
+    }
+
+    private static long nonNegative(String name, long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException(name + " must not be negative, not " + n);
+        }
+        return n;
+    }
+
+    /** True if the gateway can tell its nodes from others: by credentials or a list of expected client IDs. */
+    public boolean knowsItsNodes() {
+        return credentials != null || !expectedClientIds.isEmpty();
+    }
+
     /** Checks settings that depend on each other. */
     public ServerConfig validate() {
         if (rejectUnknownClients && expectedClientIds.isEmpty()) {
             throw new IllegalArgumentException(
                     "rejectUnknownClients=true needs expectedClientIds: otherwise every node would be refused");
         }
+        if (reservedConnections >= maxConnections) {
+            throw new IllegalArgumentException("reservedConnections (" + reservedConnections + ") must be less than "
+                                               + "maxConnections (" + maxConnections + ")");
+        }
         return this;
     }
 
-    /** True if {@code id} may connect (L18). */
+    /** True if {@code id} may ever connect: a valid ID, not refused by L18, not lacking required credentials. */
     public boolean admits(String id) {
-        return !rejectUnknownClients || expectedClientIds.contains(id);
+        return whyNotAdmitted(id) == null;
+    }
+
+    /** Why {@code id} can never connect, or null if it can. */
+    public String whyNotAdmitted(String id) {
+        String problem = ClientIds.problem(id, maxClientIdLength);
+        if (problem != null) {
+            return "'" + ClientIds.escape(id) + "' is not a valid client ID: " + problem;
+        }
+        if (rejectUnknownClients && !expectedClientIds.contains(id)) {
+            return "node '" + id + "' is not in expectedClientIds and rejectUnknownClients is set";
+        }
+        if (credentials != null && !anonymousClients && credentials.find(id) == null) {
+            return "node '" + id + "' has no credentials and anonymousClients is off";
+        }
+        return null;
     }
 
     private List<Object> key() {
-        return List.of(host, port, timeoutMs, maxLineLength, handshakeTimeoutMs, maxConnections, writeDelayMs,
-                expectedClientIds, rejectUnknownClients, duplicateClientPolicy);
+        return java.util.Arrays.asList(host, port, timeoutMs, maxLineLength, handshakeTimeoutMs, maxConnections,
+                writeDelayMs, expectedClientIds, rejectUnknownClients, duplicateClientPolicy, maxClientIdLength,
+                credentials == null ? null : new Identity(credentials), anonymousClients, allowedAddresses,
+                maxConnectionsPerAddress, maxConnectionRatePerAddress, reservedConnections, unknownClientTimeoutMs,
+                maxInflightMessages, maxInflightBytes, maxQueuedPerNode, sessionExpiryMs, maxSessions);
+    }
+
+    /** Compares a store by its own equals (a file of credentials by its path, others by identity). */
+    private record Identity(Object o) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Identity && ((Identity) other).o.equals(o);
+        }
+
+        @Override
+        public int hashCode() {
+            return o.hashCode();
+        }
     }
 
     @Override
@@ -171,6 +406,12 @@ public final class ServerConfig {
                + ", handshakeTimeout=" + handshakeTimeoutMs + ", maxConnections=" + maxConnections
                + ", writeDelayAfterConnect=" + writeDelayMs + ", expectedClientIds=" + expectedClientIds
                + ", rejectUnknownClients=" + rejectUnknownClients + ", duplicateClientPolicy="
-               + duplicateClientPolicy + "]";
+               + duplicateClientPolicy + ", maxClientIdLength=" + maxClientIdLength + ", credentials=" + credentials
+               + ", anonymousClients=" + anonymousClients + ", allowedAddresses=" + allowedAddresses
+               + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress + ", maxConnectionRatePerAddress="
+               + maxConnectionRatePerAddress + ", reservedConnections=" + reservedConnections()
+               + ", unknownClientTimeout=" + unknownClientTimeoutMs + ", maxInflightMessages=" + maxInflightMessages
+               + ", maxInflightBytes=" + maxInflightBytes + ", maxQueuedPerNode=" + maxQueuedPerNode
+               + ", sessionExpiry=" + sessionExpiryMs + ", maxSessions=" + maxSessions + "]";
     }
 }

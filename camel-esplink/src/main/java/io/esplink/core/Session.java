@@ -30,6 +30,7 @@ final class Session {
     private final long writeDelayMs;
     private final EventExecutor notifier;
     private final ListenerTable table;
+    private final Backpressure backpressure;
     private final Outbox outbox;
     private final InboundWindow window = new InboundWindow();
     /** Ack mode "processed": the messages being processed, by ID. */
@@ -44,6 +45,8 @@ final class Session {
     private volatile ListenerTable.Listeners listeners;
 
     private final LongAdder undeliverable = new LongAdder();
+    /** Messages of this node held (waiting for or in a listener). */
+    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
     private final LongAdder protocolErrors = new LongAdder();
     private volatile String remoteAddress;
     private volatile long connectedSince;
@@ -55,14 +58,18 @@ final class Session {
     /**
      * @param timeoutMs    L12/L20: how long a message to the node waits for its ACK
      * @param writeDelayMs L15: the hold after the node's first bytes
+     * @param maxQueued    messages to the node that may wait
      * @param notifier     the thread of this node's listeners and send results
+     * @param backpressure the bound on node messages held, shared by the server's sessions
      */
-    Session(String id, long timeoutMs, long writeDelayMs, EventExecutor notifier, ListenerTable table) {
+    Session(String id, long timeoutMs, long writeDelayMs, int maxQueued, EventExecutor notifier, ListenerTable table,
+            Backpressure backpressure) {
         this.id = id;
         this.writeDelayMs = writeDelayMs;
         this.notifier = notifier;
         this.table = table;
-        this.outbox = new Outbox(id, timeoutMs, notifier);
+        this.backpressure = backpressure;
+        this.outbox = new Outbox(id, timeoutMs, maxQueued, notifier);
     }
 
     String id() {
@@ -88,6 +95,26 @@ final class Session {
 
     String remoteAddress() {
         return remoteAddress;
+    }
+
+    /** When the last connection ended (epoch ms), or 0. */
+    long disconnectedAt() {
+        return disconnectedAt;
+    }
+
+    /** Nothing pending either way: no message to the node waiting, none of its messages in a listener. */
+    boolean isIdle() {
+        if (outbox.pendingCount() > 0) {
+            return false;
+        }
+        synchronized (this) {
+            for (Delivery d : inProgress) {
+                if (d != null) {
+                    return false;
+                }
+            }
+        }
+        return held.get() == 0;
     }
 
     /** A snapshot for the public view. */
@@ -150,9 +177,9 @@ final class Session {
         protocolErrors.increment();
         if (firstOnConnection) {
             LOG.warn("Node '{}' sent a line that is neither a keepalive, an ACK nor a message: '{}' (dropped; further "
-                     + "bad lines on this connection are logged at debug level)", id, line);
+                     + "bad lines on this connection are logged at debug level)", id, ClientIds.escape(line));
         } else {
-            LOG.debug("Node '{}' sent a bad line: '{}'", id, line);
+            LOG.debug("Node '{}' sent a bad line: '{}'", id, ClientIds.escape(line));
         }
     }
 
@@ -246,26 +273,39 @@ final class Session {
         Delivery delivery = d;
         List<EspLinkListener> to = todo;
         String remote = remoteAddress;
+        Ticket ticket = new Ticket(to.size(), Backpressure.weight(payload));
+        held.incrementAndGet();
+        backpressure.enter(ch, ticket.weight);
         notifier.execute(() -> {
             for (EspLinkListener l : to) {
                 Lane lane = laneOf(l);
-                lane.waiting.add(() -> give(lane, delivery, mid, payload, connectCount, remote, receivedAt));
+                lane.waiting.add(() -> give(lane, delivery, ticket, mid, payload, connectCount, remote, receivedAt));
                 pump(lane);
             }
         });
     }
 
+    /** One listener is done with a message held under {@code ticket}. */
+    private void release(Ticket ticket) {
+        if (ticket.partDone()) {
+            held.decrementAndGet();
+            backpressure.leave(ticket.weight);
+        }
+    }
+
     /** Gives one message to the listener of {@code lane}; on the notifier, when the lane is free. */
-    private void give(Lane lane, Delivery d, int mid, String payload, int connectCount, String remote,
-                      long receivedAt) {
+    private void give(Lane lane, Delivery d, Ticket ticket, int mid, String payload, int connectCount,
+                      String remote, long receivedAt) {
         EspLinkListener l = lane.listener;
         InboundMessage msg = new InboundMessage(id, mid, payload, connectCount, remote, receivedAt, success -> {
             if (d != null && l.ackMode() == AckMode.PROCESSED) {
                 processed(d, l, success);
             }
+            release(ticket);
             finished(lane);
         });
         if (d != null && l.windowStore() != null && alreadyStored(l, msg, d)) {
+            release(ticket);
             finished(lane);
             return;
         }
@@ -345,7 +385,7 @@ final class Session {
             return true;
         }
         synchronized (this) {
-            if (!r.holds(msg.messageId(), msg.payload())) {
+            if (!r.holds(msg.messageId())) {
                 if (msg.messageId() == 0) {
                     r.forget(); // a new ID 0: the node restarted (L10)
                 }
@@ -391,7 +431,7 @@ final class Session {
             if (success && listener.windowStore() != null) {
                 Recall r = recallOf(listener);
                 if (r != null) {
-                    r.stored(mid, d.payload);
+                    r.stored(mid);
                 }
             }
             if (inProgress[mid] != d) {
@@ -435,6 +475,22 @@ final class Session {
         }
     }
 
+    /** A message held until each of the listeners it went to is done with it (see {@link Backpressure}). */
+    private static final class Ticket {
+        final long weight;
+        private int parts;
+
+        Ticket(int parts, long weight) {
+            this.parts = parts;
+            this.weight = weight;
+        }
+
+        /** True when the last part is done. */
+        synchronized boolean partDone() {
+            return --parts == 0;
+        }
+    }
+
     /** One listener's queue of this node's messages: it is given the next only when done with the last. */
     private static final class Lane {
         final EspLinkListener listener;
@@ -454,38 +510,25 @@ final class Session {
     private static final class Recall {
         final EspLinkListener listener;
         final DuplicateWindow window;
-        int lastMid;
-        /** The payload of the newest stored message while its ID is 0: only an equal ID 0 is a resend of it. */
-        String lastZeroPayload;
 
         Recall(EspLinkListener listener, StoredTail tail) {
             this.listener = listener;
             this.window = tail.window();
-            this.lastMid = tail.lastMessageId();
-            this.lastZeroPayload = lastMid == 0 ? tail.lastPayload() : null;
         }
 
-        boolean holds(int mid, String payload) {
-            if (mid == 0) {
-                return lastMid == 0 && payload.equals(lastZeroPayload);
-            }
-            return window.contains(mid);
+        /** True if the store holds {@code mid}; never for ID 0, which is always a new message (L10). */
+        boolean holds(int mid) {
+            return mid != 0 && window.contains(mid);
         }
 
-        void stored(int mid, String payload) {
-            if (mid == 0) {
-                window.clear();
-            }
-            window.mark(mid);
-            lastMid = mid;
-            lastZeroPayload = mid == 0 ? payload : null;
+        /** The store took {@code mid} (L10: ID 0 clears what came before). */
+        void stored(int mid) {
+            window.accept(mid);
         }
 
         /** The node restarted: nothing it sent before counts any more. */
         void forget() {
             window.clear();
-            lastMid = -1;
-            lastZeroPayload = null;
         }
     }
 

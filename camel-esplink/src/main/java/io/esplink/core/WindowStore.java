@@ -11,15 +11,16 @@ package io.esplink.core;
  * without being given to that listener again. A store answers from the data it keeps, so what it reports is durable
  * exactly when the messages are: in the same transaction for a database, in the same fsync for a file.
  * <p>
- * ID 0 needs more than a window (L10: it clears the window, as a node that restarted sends it first): it counts as
- * a resend only when the store's newest message of that node is an ID 0 with the same payload.
+ * ID 0 is always a new message (L10: a node sends it first after it started, and it clears the window), so the one
+ * case this cannot catch is a crash between storing a node's first message after its start and acknowledging it:
+ * that message is stored twice, duplicate rather than loss.
  */
 @FunctionalInterface
 public interface WindowStore {
 
     /**
-     * The latest messages of node {@code clientId} that this store holds, newest last: at least the last 256 (or all
-     * since its last ID 0), and the payload of the newest one. Called on a delivery thread, at most once per node and
+     * The IDs of the latest messages of node {@code clientId} that this store holds, newest last: at least the last
+     * 256 (or all since its last ID 0). Called on a delivery thread, at most once per node and
      * listener between gateway starts (again after a failure); it may block on I/O.
      *
      * @throws Exception if the store cannot be read: the message is then left unacknowledged, to be tried again on

@@ -22,7 +22,13 @@ public final class RawNode implements Closeable {
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
     public RawNode(int port) throws IOException {
-        this.socket = new Socket("127.0.0.1", port);
+        this(port, "127.0.0.1");
+    }
+
+    /** A node connecting from {@code localAddress} (any of 127.0.0.0/8 works on Linux: another source address). */
+    public RawNode(int port, String localAddress) throws IOException {
+        this.socket = new Socket(java.net.InetAddress.getByName("127.0.0.1"), port,
+                java.net.InetAddress.getByName(localAddress), 0);
         this.socket.setTcpNoDelay(true);
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();

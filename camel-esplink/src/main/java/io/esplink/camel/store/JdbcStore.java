@@ -290,31 +290,15 @@ public class JdbcStore implements MessageStore {
     @Override
     public StoredTail load(String clientId) throws SQLException {
         List<Integer> newestFirst = new ArrayList<>();
-        String lastPayload = null;
         try (Connection c = dataSource.getConnection()) {
-            long newestId = -1;
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, message_id FROM " + messageTable
+            try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM " + messageTable
                                                            + " WHERE client_id = ? ORDER BY id DESC")) {
                 ps.setMaxRows(TAIL_ROWS);
                 ps.setFetchSize(TAIL_ROWS);
                 ps.setString(1, clientId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        if (newestId < 0) {
-                            newestId = rs.getLong(1);
-                        }
-                        newestFirst.add(rs.getInt(2));
-                    }
-                }
-            }
-            if (newestId >= 0 && newestFirst.get(0) == 0) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT payload FROM " + messageTable
-                                                               + " WHERE id = ?")) {
-                    ps.setLong(1, newestId);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            lastPayload = rs.getString(1);
-                        }
+                        newestFirst.add(rs.getInt(1));
                     }
                 }
             }
@@ -328,7 +312,7 @@ public class JdbcStore implements MessageStore {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = newestFirst.get(ids.length - 1 - i);
         }
-        return StoredTail.of(ids, lastPayload);
+        return StoredTail.of(ids);
     }
 
     /** How many messages of one node are stored, and when the newest of them was received. */

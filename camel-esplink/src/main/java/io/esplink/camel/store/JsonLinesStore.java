@@ -137,8 +137,6 @@ public class JsonLinesStore implements MessageStore {
                 return StoredTail.EMPTY;
             }
             Deque<Integer> ids = new ArrayDeque<>();
-            String lastPayload = null;
-            boolean newest = true;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 for (String line : new TailReader(ch)) {
                     JsonNode record;
@@ -153,17 +151,12 @@ public class JsonLinesStore implements MessageStore {
                         continue; // another node's (IDs that map to one file name) or not a message
                     }
                     ids.addFirst(record.get("messageId").asInt());
-                    if (newest) {
-                        JsonNode p = record.get("payload");
-                        lastPayload = p == null ? null : p.isTextual() ? p.asText() : p.toString();
-                        newest = false;
-                    }
                     if (ids.size() >= TAIL_RECORDS) {
                         break;
                     }
                 }
             }
-            return StoredTail.of(ids.stream().mapToInt(Integer::intValue).toArray(), lastPayload);
+            return StoredTail.of(ids.stream().mapToInt(Integer::intValue).toArray());
         }
     }
 

@@ -158,12 +158,11 @@ class JdbcStoreTest {
     }
 
     @Test
-    void storeAndLoad_windowOfOneNode_newestLast_payloadOfANewestIdZero() throws Exception {
+    void storeAndLoad_windowOfOneNode_newestLast() throws Exception {
         JdbcStore s = new JdbcStore(h2("jdbc:h2:file:" + dir.resolve("db")));
         s.start();
         s.store(message("n1", 0, "boot"));
         assertThat(s.load("n1").messageIds()).containsExactly(0);
-        assertThat(s.load("n1").lastPayload()).isEqualTo("boot");
         for (int mid = 1; mid <= 300; mid++) {
             s.store(message("n1", (mid - 1) % 255 + 1, "m" + mid));
         }

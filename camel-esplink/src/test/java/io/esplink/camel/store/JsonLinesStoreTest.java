@@ -76,7 +76,7 @@ class JsonLinesStoreTest {
     }
 
     @Test
-    void windowIsReadFromTheLast256RecordsOfThatNode_newestLast_withThePayloadOfTheNewest() throws Exception {
+    void windowIsReadFromTheLast256RecordsOfThatNode_newestLast() throws Exception {
         JsonLinesStore s = started();
         for (int i = 0; i < 300; i++) {
             int mid = i == 0 ? 0 : (i - 1) % 255 + 1;
@@ -86,7 +86,6 @@ class JsonLinesStoreTest {
         StoredTail tail = s.load("n1");
         assertThat(tail.messageIds()).hasSize(256);
         assertThat(tail.messageIds()[255]).isEqualTo(299 % 255 == 0 ? 255 : (299 - 1) % 255 + 1);
-        assertThat(tail.lastPayload()).isEqualTo("p299");
         assertThat(s.load("nobody")).isSameAs(StoredTail.EMPTY);
     }
 

@@ -1,0 +1,101 @@
+package io.esplink.core;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A bound on the node messages one server holds, waiting for or in the routes, over all nodes together: no number of
+ * sockets can fill the heap. Above the bound (count or bytes) the gateway stops reading from the connection that
+ * brought the message (Netty's autoRead off: the node's data waits in the operating system's buffers, and TCP slows
+ * the node down); once the messages held fall to three quarters of the bound, every paused connection reads again.
+ * A paused connection is not declared down for its silence ({@link LivenessHandler} knows), and keepalives still go
+ * out to it.
+ */
+final class Backpressure {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Backpressure.class);
+
+    private final int maxMessages;
+    private final long maxBytes;
+    private final AtomicInteger messages = new AtomicInteger();
+    private final AtomicLong bytes = new AtomicLong();
+    private final Set<Channel> paused = ConcurrentHashMap.newKeySet();
+    private volatile boolean warned;
+
+    Backpressure(int maxMessages, long maxBytes) {
+        this.maxMessages = maxMessages;
+        this.maxBytes = maxBytes;
+    }
+
+    /** The heap a message of this payload holds, roughly. */
+    static long weight(String payload) {
+        return 64L + 2L * payload.length();
+    }
+
+    /** A message of {@code weight} read on {@code ch} is held from now on; pauses {@code ch} when over the bound. */
+    void enter(Channel ch, long weight) {
+        int m = messages.incrementAndGet();
+        long b = bytes.addAndGet(weight);
+        if (m > maxMessages || b > maxBytes) {
+            ch.config().setAutoRead(false);
+            paused.add(ch);
+            if (!warned) {
+                warned = true;
+                LOG.warn("The routes are behind: {} node message(s) ({} bytes) held, the bound is {} ({} bytes); "
+                         + "reading from nodes is paused until they catch up", m, b, maxMessages, maxBytes);
+            }
+            if (belowResumeMark()) {
+                resumeAll(); // it drained meanwhile
+            }
+        }
+    }
+
+    /** A message of {@code weight} is no longer held. */
+    void leave(long weight) {
+        messages.decrementAndGet();
+        bytes.addAndGet(-weight);
+        if (!paused.isEmpty() && belowResumeMark()) {
+            resumeAll();
+        }
+    }
+
+    int messages() {
+        return messages.get();
+    }
+
+    long bytes() {
+        return bytes.get();
+    }
+
+    boolean isPaused() {
+        return !paused.isEmpty();
+    }
+
+    private boolean belowResumeMark() {
+        return messages.get() <= maxMessages * 3L / 4 && bytes.get() <= maxBytes * 3 / 4;
+    }
+
+    private void resumeAll() {
+        boolean any = false;
+        for (Channel ch : paused) {
+            if (paused.remove(ch)) {
+                any = true;
+                ch.eventLoop().execute(() -> {
+                    if (ch.isActive()) {
+                        ch.config().setAutoRead(true);
+                    }
+                });
+            }
+        }
+        if (any && warned) {
+            warned = false;
+            LOG.info("The routes caught up ({} node message(s) held): reading from nodes again", messages.get());
+        }
+    }
+}

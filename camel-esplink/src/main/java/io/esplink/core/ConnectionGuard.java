@@ -1,0 +1,110 @@
+package io.esplink.core;
+
+import java.net.InetAddress;
+import java.util.Deque;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
+
+/**
+ * The first handler of every node connection: admits it or closes it before a byte is read. It enforces the global
+ * address allow-list, the limits per source address ({@link SourceLimits}) and {@code maxConnections}; when the
+ * gateway is full, it makes room by closing the oldest connection of a node that is not recognised (still in its
+ * handshake, or attached without credentials or a place in expectedClientIds), so that hostile connections can never
+ * keep a known node out.
+ */
+@ChannelHandler.Sharable
+final class ConnectionGuard extends ChannelInboundHandlerAdapter {
+
+    /** Set on connections that may be closed to make room (not attached yet, or not recognised). */
+    static final AttributeKey<Boolean> EVICTABLE = AttributeKey.valueOf("esplink.evictable");
+    private static final AttributeKey<InetAddress> COUNTED = AttributeKey.valueOf("esplink.countedAddress");
+
+    private final ServerConfig config;
+    private final SessionRegistry registry;
+    private final SourceLimits sources;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Deque<Channel> evictable = new ConcurrentLinkedDeque<>();
+
+    ConnectionGuard(ServerConfig config, SessionRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+        this.sources = new SourceLimits(config.maxConnectionsPerAddress(), config.maxConnectionRatePerAddress());
+    }
+
+    /** Node connections open now. */
+    int open() {
+        return open.get();
+    }
+
+    /** Drops idle source addresses; call every few seconds. */
+    void sweep() {
+        sources.sweep();
+        evictable.removeIf(ch -> !ch.isActive() || !Boolean.TRUE.equals(ch.attr(EVICTABLE).get()));
+    }
+
+    /** The connection {@code ch} attached to a node that is recognised: never closed to make room. */
+    void recognised(Channel ch) {
+        ch.attr(EVICTABLE).set(false);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        Channel ch = ctx.channel();
+        open.incrementAndGet();
+        InetAddress address = Links.inetAddress(ch.remoteAddress());
+        String remote = Links.format(ch.remoteAddress());
+        if (address != null && !config.allowedAddresses().isEmpty()
+            && !Cidr.anyContains(config.allowedAddresses(), address)) {
+            registry.refuse(ch, "address not allowed", "Refused a connection from {}: not in allowedAddresses",
+                    remote);
+            return;
+        }
+        if (address != null) {
+            String why = sources.admit(address);
+            if (why != null) {
+                registry.refuse(ch, "limit per address", "Refused a connection from {}: {}", remote, why);
+                return;
+            }
+            ch.attr(COUNTED).set(address);
+        }
+        if (open.get() > config.maxConnections() && !makeRoom()) {
+            registry.refuse(ch, "too many connections", "Refused a connection from {}: maxConnections ({}) reached "
+                                                        + "by recognised nodes", remote, config.maxConnections());
+            return;
+        }
+        ch.attr(EVICTABLE).set(true);
+        evictable.add(ch);
+        ctx.fireChannelActive();
+    }
+
+    /** Closes the oldest connection that may be closed to make room; false if there is none. */
+    private boolean makeRoom() {
+        Channel victim;
+        while ((victim = evictable.poll()) != null) {
+            if (victim.isActive() && Boolean.TRUE.equals(victim.attr(EVICTABLE).get())) {
+                victim.attr(EVICTABLE).set(false);
+                registry.refuse(victim, "closed to make room",
+                        "Closed the connection from {} to make room for another: maxConnections ({}) reached",
+                        Links.format(victim.remoteAddress()), config.maxConnections());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        open.decrementAndGet();
+        InetAddress counted = ctx.channel().attr(COUNTED).getAndSet(null);
+        if (counted != null) {
+            sources.release(counted);
+        }
+        ctx.fireChannelInactive();
+    }
+}
