@@ -46,6 +46,12 @@ public final class NodeSim implements Callable<Integer> {
     @Option(names = "--ids", split = ",", description = "Explicit client IDs (comma-separated); replaces --nodes/--prefix.")
     List<String> ids;
 
+    @Option(names = "--credentials",
+            description = "A file of node credentials, one 'clientId:secret' per line (what `esplink-gateway.jar "
+                          + "credentials add` prints): these are the nodes, each sending its secret; replaces "
+                          + "--nodes/--prefix/--ids.")
+    java.nio.file.Path credentials;
+
     @Option(names = "--timeout", defaultValue = "2000",
             description = "Link timeout in ms; must equal the gateway's (default: ${DEFAULT-VALUE}).")
     long timeoutMs;
@@ -110,7 +116,32 @@ public final class NodeSim implements Callable<Integer> {
         Simulation.Settings s = new Simulation.Settings();
         s.host = host;
         s.port = port;
-        if (ids != null && !ids.isEmpty()) {
+        if (credentials != null) {
+            java.util.Map<String, String> secrets = new java.util.LinkedHashMap<>();
+            List<String> lines;
+            try {
+                lines = java.nio.file.Files.readAllLines(credentials);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("--credentials: cannot read " + credentials + ": " + e.getMessage());
+            }
+            for (String raw : lines) {
+                String line = raw.strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                int colon = line.lastIndexOf(':');
+                if (colon <= 0 || colon == line.length() - 1) {
+                    throw new IllegalArgumentException("--credentials: '" + line + "' in " + credentials
+                                                       + " is not clientId:secret");
+                }
+                secrets.put(line.substring(0, colon), line.substring(colon + 1));
+            }
+            if (secrets.isEmpty()) {
+                throw new IllegalArgumentException("--credentials: no clientId:secret line in " + credentials);
+            }
+            s.ids = List.copyOf(secrets.keySet());
+            s.secrets = secrets;
+        } else if (ids != null && !ids.isEmpty()) {
             s.ids = ids.stream().map(String::trim).toList();
         } else {
             if (nodes < 1 || nodes > 100_000) {

@@ -48,6 +48,8 @@ public final class Simulation implements AutoCloseable {
         public String host = "127.0.0.1";
         public int port = 8123;
         public List<String> ids = List.of("sim-1", "sim-2", "sim-3");
+        /** Secrets of nodes that have credentials, by client ID: such a node sends {@code id:secret} as its ID line. */
+        public java.util.Map<String, String> secrets = java.util.Map.of();
         public long timeoutMs = 2000;
         /** Readings per second per node; 0 sends none. */
         public double rate = 1;
@@ -253,7 +255,9 @@ public final class Simulation implements AutoCloseable {
             this.rnd = rnd;
             this.temp = 18 + rnd.nextDouble() * 6;
             this.humidity = 40 + rnd.nextDouble() * 20;
-            this.client = EspLinkClient.builder(settings.host, settings.port, id).timeoutMs(settings.timeoutMs)
+            String secret = settings.secrets.get(id);
+            this.client = EspLinkClient.builder(settings.host, settings.port, secret == null ? id : id + ":" + secret)
+                    .timeoutMs(settings.timeoutMs)
                     .group(group).notifier(notifiers.next()).build();
             client.onMessage(this::onReceive);
         }

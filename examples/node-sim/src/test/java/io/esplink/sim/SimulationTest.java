@@ -1,6 +1,8 @@
 package io.esplink.sim;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.esplink.core.AckMode;
+import io.esplink.core.CredentialsFile;
 import io.esplink.core.EspLinkListener;
 import io.esplink.core.EspLinkServer;
 import io.esplink.core.InboundMessage;
@@ -21,6 +24,7 @@ import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,7 +48,13 @@ class SimulationTest {
     void startGateway() {
         server = new EspLinkServer(new ServerConfig().host("127.0.0.1").port(0).timeoutMs(TIMEOUT_MS), boss, io,
                 delivery, null);
-        server.addListener(null, new EspLinkListener() {
+        server.addListener(null, recorder());
+        server.start();
+    }
+
+    /** Records every message by client ID. */
+    private EspLinkListener recorder() {
+        return new EspLinkListener() {
             @Override
             public AckMode ackMode() {
                 return AckMode.RECEIVED;
@@ -59,8 +69,7 @@ class SimulationTest {
             public void onMessage(InboundMessage m) {
                 received.computeIfAbsent(m.clientId(), k -> new CopyOnWriteArrayList<>()).add(m.payload());
             }
-        });
-        server.start();
+        };
     }
 
     @AfterEach
@@ -188,5 +197,28 @@ class SimulationTest {
             assertThat(cmd.execute(args)).as(String.join(" ", args)).isEqualTo(2);
             assertThat(err.toString()).as(String.join(" ", args)).isNotBlank();
         }
+    }
+
+    @Test
+    void command_withCredentials_nodesProveTheirIds_andTheirReadingsNameTheNodeNotTheSecret(@TempDir Path dir)
+            throws Exception {
+        CredentialsFile credentials = new CredentialsFile(dir.resolve("node-credentials")).load();
+        Path file = dir.resolve("sim-credentials.txt");
+        Files.writeString(file, "# as printed by credentials add\n" + "cred-1:" + credentials.add("cred-1", List.of())
+                                + "\n" + "cred-2:" + credentials.add("cred-2", List.of()) + "\n");
+        server.stop();
+        server = new EspLinkServer(new ServerConfig().host("127.0.0.1").port(0).timeoutMs(TIMEOUT_MS)
+                .credentials(credentials), boss, io, delivery, null);
+        server.addListener(null, recorder());
+        server.start();
+
+        CommandLine cmd = NodeSim.commandLine();
+        cmd.setOut(new PrintWriter(new StringWriter()));
+        int code = cmd.execute("--port", String.valueOf(server.localPort()), "--timeout", String.valueOf(TIMEOUT_MS),
+                "--credentials", file.toString(), "--rate", "20", "--count", "3", "--stats-every", "0", "--quiet");
+        assertThat(code).isZero();
+        assertThat(received.keySet()).containsExactlyInAnyOrder("cred-1", "cred-2");
+        assertEveryReadingOnceInOrder("cred-1", 3);
+        assertThat(server.refusedConnections()).isZero();
     }
 }
