@@ -38,6 +38,9 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "anonymousClients": getOrCreateConfiguration(target).setAnonymousClients(property(camelContext, boolean.class, value)); return true;
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
+        case "batching": getOrCreateConfiguration(target).setBatching(property(camelContext, boolean.class, value)); return true;
+        case "batchingintervalms":
+        case "batchingIntervalMs": getOrCreateConfiguration(target).setBatchingIntervalMs(property(camelContext, long.class, value)); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "clientid":
@@ -65,6 +68,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "ioThreads": target.setIoThreads(property(camelContext, int.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "maxbatchsize":
+        case "maxBatchSize": getOrCreateConfiguration(target).setMaxBatchSize(property(camelContext, int.class, value)); return true;
         case "maxclientidlength":
         case "maxClientIdLength": getOrCreateConfiguration(target).setMaxClientIdLength(property(camelContext, int.class, value)); return true;
         case "maxconnectionrateperaddress":
@@ -122,6 +127,9 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "anonymousClients": return boolean.class;
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
+        case "batching": return boolean.class;
+        case "batchingintervalms":
+        case "batchingIntervalMs": return long.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
         case "clientid":
@@ -149,6 +157,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "ioThreads": return int.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxbatchsize":
+        case "maxBatchSize": return int.class;
         case "maxclientidlength":
         case "maxClientIdLength": return int.class;
         case "maxconnectionrateperaddress":
@@ -207,6 +217,9 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "anonymousClients": return getOrCreateConfiguration(target).isAnonymousClients();
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
+        case "batching": return getOrCreateConfiguration(target).isBatching();
+        case "batchingintervalms":
+        case "batchingIntervalMs": return getOrCreateConfiguration(target).getBatchingIntervalMs();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "clientid":
@@ -234,6 +247,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "ioThreads": return target.getIoThreads();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "maxbatchsize":
+        case "maxBatchSize": return getOrCreateConfiguration(target).getMaxBatchSize();
         case "maxclientidlength":
         case "maxClientIdLength": return getOrCreateConfiguration(target).getMaxClientIdLength();
         case "maxconnectionrateperaddress":

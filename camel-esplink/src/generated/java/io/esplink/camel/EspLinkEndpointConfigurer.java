@@ -29,6 +29,9 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "allowedAddresses": target.getConfiguration().setAllowedAddresses(property(camelContext, java.lang.String.class, value)); return true;
         case "anonymousclients":
         case "anonymousClients": target.getConfiguration().setAnonymousClients(property(camelContext, boolean.class, value)); return true;
+        case "batching": target.getConfiguration().setBatching(property(camelContext, boolean.class, value)); return true;
+        case "batchingintervalms":
+        case "batchingIntervalMs": target.getConfiguration().setBatchingIntervalMs(property(camelContext, long.class, value)); return true;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": target.setBridgeErrorHandler(property(camelContext, boolean.class, value)); return true;
         case "clientid":
@@ -49,6 +52,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "handshakeTimeout": target.getConfiguration().setHandshakeTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "maxbatchsize":
+        case "maxBatchSize": target.getConfiguration().setMaxBatchSize(property(camelContext, int.class, value)); return true;
         case "maxclientidlength":
         case "maxClientIdLength": target.getConfiguration().setMaxClientIdLength(property(camelContext, int.class, value)); return true;
         case "maxconnectionrateperaddress":
@@ -100,6 +105,9 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "allowedAddresses": return java.lang.String.class;
         case "anonymousclients":
         case "anonymousClients": return boolean.class;
+        case "batching": return boolean.class;
+        case "batchingintervalms":
+        case "batchingIntervalMs": return long.class;
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return boolean.class;
         case "clientid":
@@ -120,6 +128,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "handshakeTimeout": return long.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxbatchsize":
+        case "maxBatchSize": return int.class;
         case "maxclientidlength":
         case "maxClientIdLength": return int.class;
         case "maxconnectionrateperaddress":
@@ -172,6 +182,9 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "allowedAddresses": return target.getConfiguration().getAllowedAddresses();
         case "anonymousclients":
         case "anonymousClients": return target.getConfiguration().isAnonymousClients();
+        case "batching": return target.getConfiguration().isBatching();
+        case "batchingintervalms":
+        case "batchingIntervalMs": return target.getConfiguration().getBatchingIntervalMs();
         case "bridgeerrorhandler":
         case "bridgeErrorHandler": return target.isBridgeErrorHandler();
         case "clientid":
@@ -192,6 +205,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "handshakeTimeout": return target.getConfiguration().getHandshakeTimeout();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "maxbatchsize":
+        case "maxBatchSize": return target.getConfiguration().getMaxBatchSize();
         case "maxclientidlength":
         case "maxClientIdLength": return target.getConfiguration().getMaxClientIdLength();
         case "maxconnectionrateperaddress":

@@ -23,10 +23,12 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(37);
+        Set<String> props = new HashSet<>(40);
         props.add("ackMode");
         props.add("allowedAddresses");
         props.add("anonymousClients");
+        props.add("batching");
+        props.add("batchingIntervalMs");
         props.add("bridgeErrorHandler");
         props.add("clientId");
         props.add("credentials");
@@ -39,6 +41,7 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
         props.add("handshakeTimeout");
         props.add("host");
         props.add("lazyStartProducer");
+        props.add("maxBatchSize");
         props.add("maxClientIdLength");
         props.add("maxConnectionRatePerAddress");
         props.add("maxConnections");

@@ -146,6 +146,22 @@ public class EspLinkConfiguration implements Cloneable {
                             + "for a consumer of connection events only: it then takes no part in acknowledging "
                             + "messages.")
     private boolean messages = true;
+    @UriParam(label = "consumer", defaultValue = "false",
+              description = "Gather node messages into batches: one exchange carries a List of EspLinkMessage (client "
+                            + "ID, message ID, payload, received time, connect count, remote address) of up to "
+                            + "maxBatchSize messages, or what arrived within batchingIntervalMs. With "
+                            + "ackMode=processed every message of the batch is acknowledged when the exchange "
+                            + "completed, none if it failed (the nodes resend them). Batches complete one after the "
+                            + "other, so each node's messages stay in order. Connection events stay one exchange each.")
+    private boolean batching;
+    @UriParam(label = "consumer", defaultValue = "500",
+              description = "With batching: the most messages in one batch.")
+    private int maxBatchSize = 500;
+    @UriParam(label = "consumer", defaultValue = "10",
+              description = "With batching: how long a batch waits for more messages after its first one, in "
+                            + "milliseconds, when no batch is being processed (while one is, the next takes what "
+                            + "arrived meanwhile as soon as it completes).")
+    private long batchingIntervalMs = 10;
     @UriParam(label = "consumer,advanced",
               description = "The store this route writes node messages to, if it can tell which messages it holds "
                             + "(an io.esplink.core.WindowStore, such as the ready io.esplink.camel.store.JdbcStore and "
@@ -422,5 +438,29 @@ public class EspLinkConfiguration implements Cloneable {
 
     public void setMaxSessions(int maxSessions) {
         this.maxSessions = maxSessions;
+    }
+
+    public boolean isBatching() {
+        return batching;
+    }
+
+    public void setBatching(boolean batching) {
+        this.batching = batching;
+    }
+
+    public int getMaxBatchSize() {
+        return maxBatchSize;
+    }
+
+    public void setMaxBatchSize(int maxBatchSize) {
+        this.maxBatchSize = maxBatchSize;
+    }
+
+    public long getBatchingIntervalMs() {
+        return batchingIntervalMs;
+    }
+
+    public void setBatchingIntervalMs(long batchingIntervalMs) {
+        this.batchingIntervalMs = batchingIntervalMs;
     }
 }

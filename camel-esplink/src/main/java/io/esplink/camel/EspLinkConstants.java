@@ -44,6 +44,10 @@ public final class EspLinkConstants {
               javaType = "java.util.List<String>")
     public static final String RECIPIENTS = "CamelEspLinkRecipients";
 
+    @Metadata(label = "consumer", description = "With batching: how many node messages the exchange's body (a List "
+                                                + "of EspLinkMessage) holds.", javaType = "int")
+    public static final String BATCH_SIZE = "CamelEspLinkBatchSize";
+
     /** Exchange property: the client ID of the node whose message created the exchange. */
     public static final String SOURCE_CLIENT_ID_PROPERTY = "CamelEspLinkSourceClientId";
 

@@ -1,5 +1,9 @@
 package io.esplink.camel;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+
 import io.esplink.core.AckMode;
 import io.esplink.core.EspLinkListener;
 import io.esplink.core.EspLinkServer;
@@ -30,12 +34,16 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
     private static final Logger LOG = LoggerFactory.getLogger(EspLinkConsumer.class);
 
     private final AckMode ackMode;
+    private final boolean batching;
     private EspLinkServer server;
     private volatile FailureLog failures;
+    private ScheduledExecutorService batchExecutor;
+    private Batcher batcher;
 
     public EspLinkConsumer(EspLinkEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.ackMode = endpoint.getConfiguration().getAckMode();
+        this.batching = endpoint.getConfiguration().isBatching();
     }
 
     @Override
@@ -56,6 +64,12 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
             setHealthCheck(check);
         }
         EspLinkEndpoint ep = getEndpoint();
+        if (batching) {
+            EspLinkConfiguration c = ep.getConfiguration();
+            batchExecutor = ep.getCamelContext().getExecutorServiceManager()
+                    .newSingleThreadScheduledExecutor(this, "esplink-batch");
+            batcher = new Batcher(c.getMaxBatchSize(), c.getBatchingIntervalMs(), batchExecutor, this::processBatch);
+        }
         server = ep.getComponent().acquire(ep);
         try {
             server.addListener(ep.getConfiguration().getClientId(), this);
@@ -73,6 +87,12 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
             server.removeListener(ep.getConfiguration().getClientId(), this);
             ep.getComponent().release(ep);
             server = null;
+        }
+        if (batcher != null) {
+            batcher.stop();
+            batcher = null;
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(batchExecutor);
+            batchExecutor = null;
         }
         super.doStop();
     }
@@ -121,8 +141,52 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
                 "The message is left unacknowledged: the node resends it");
     }
 
+    /** A batching consumer queues the node's next message at once: the batches keep the order. */
+    @Override
+    public boolean keepsOrder() {
+        return batching;
+    }
+
+    /** One exchange for a batch of node messages; each is told the outcome when it completes. */
+    private void processBatch(List<InboundMessage> batch, Runnable completed) {
+        Exchange exchange = createExchange(false);
+        List<EspLinkMessage> body = new ArrayList<>(batch.size());
+        for (InboundMessage m : batch) {
+            body.add(new EspLinkMessage(m.clientId(), m.messageId(), m.payload(), m.receivedAt(), m.connectCount(),
+                    m.remoteAddress()));
+        }
+        exchange.getIn().setBody(body);
+        exchange.getIn().setHeader(EspLinkConstants.BATCH_SIZE, body.size());
+        try {
+            getAsyncProcessor().process(exchange, doneSync -> {
+                Exception failure = exchange.getException();
+                boolean ok = failure == null && !exchange.isRollbackOnly();
+                for (InboundMessage m : batch) {
+                    m.done(ok);
+                }
+                if (ok) {
+                    failures.succeeded();
+                } else {
+                    failed("a batch of " + batch.size() + " message(s)", exchange, failure, ackMode == AckMode.PROCESSED
+                            ? "They are left unacknowledged: the nodes resend them"
+                            : "They were acknowledged on receipt (ackMode=received) and are lost");
+                }
+                releaseExchange(exchange, false);
+                completed.run();
+            });
+        } catch (RuntimeException e) {
+            batch.forEach(m -> m.done(false));
+            completed.run();
+            throw e;
+        }
+    }
+
     @Override
     public void onMessage(InboundMessage msg) {
+        if (batcher != null) {
+            batcher.add(msg);
+            return;
+        }
         Exchange exchange = newExchange(msg.payload(), msg.clientId(), msg.remoteAddress(), msg.connectCount(),
                 msg.receivedAt());
         exchange.getIn().setHeader(EspLinkConstants.MESSAGE_ID, msg.messageId());

@@ -51,6 +51,20 @@ public final class EspLinkRecords {
         return n.toString();
     }
 
+    /** The record of one message of a batch: the same as {@link #message(Exchange)} gives for a single one. */
+    public static String message(EspLinkMessage m) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("receivedAt", Instant.ofEpochMilli(m.receivedAt()).toString());
+        n.put("clientId", m.clientId());
+        n.put("messageId", m.messageId());
+        n.put("connectCount", m.connectCount());
+        if (m.remoteAddress() != null) {
+            n.put("remoteAddress", m.remoteAddress());
+        }
+        n.put("payload", m.payload());
+        return n.toString();
+    }
+
     /** The record of a connection event. */
     public static String event(Exchange exchange) {
         Message in = exchange.getMessage();

@@ -31,6 +31,15 @@ public interface EspLinkListener {
     }
 
     /**
+     * True if this listener keeps each node's messages in order by itself once {@code onMessage} returned (it queues
+     * them, as a batching consumer does): the node's next message is then given to it at once, not after
+     * {@link InboundMessage#done}. False by default.
+     */
+    default boolean keepsOrder() {
+        return false;
+    }
+
+    /**
      * The store this listener writes node messages to, if it can tell which it holds (ack mode processed only): a
      * restarted gateway then recognises a resend of a message this listener stored before a crash. Null for none.
      */

@@ -297,12 +297,15 @@ final class Session {
     private void give(Lane lane, Delivery d, Ticket ticket, int mid, String payload, int connectCount,
                       String remote, long receivedAt) {
         EspLinkListener l = lane.listener;
+        boolean laneWaitsForDone = l.reportsDone() && !l.keepsOrder();
         InboundMessage msg = new InboundMessage(id, mid, payload, connectCount, remote, receivedAt, success -> {
             if (d != null && l.ackMode() == AckMode.PROCESSED) {
                 processed(d, l, success);
             }
             release(ticket);
-            finished(lane);
+            if (laneWaitsForDone) {
+                finished(lane);
+            }
         });
         if (d != null && l.windowStore() != null && alreadyStored(l, msg, d)) {
             release(ticket);
@@ -323,6 +326,9 @@ final class Session {
         }
         if (!l.reportsDone()) {
             msg.done(true); // done when onMessage returned
+        }
+        if (!laneWaitsForDone) {
+            finished(lane);
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 import io.esplink.camel.EspLinkConstants;
+import io.esplink.camel.EspLinkMessage;
 import io.esplink.core.StoredTail;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -235,44 +236,80 @@ public class JdbcStore implements MessageStore {
     @Override
     public void store(Exchange exchange) throws SQLException {
         Message in = exchange.getMessage();
+        if (in.getBody() instanceof List<?> batch) {
+            storeMessages(batch);
+            return;
+        }
         String event = in.getHeader(EspLinkConstants.EVENT, String.class);
         Long ts = in.getHeader(EspLinkConstants.MESSAGE_TIMESTAMP, Long.class);
-        OffsetDateTime at = utc(ts != null ? ts : exchange.getClock().getCreated());
+        long at = ts != null ? ts : exchange.getClock().getCreated();
         String clientId = in.getHeader(EspLinkConstants.CLIENT_ID, String.class);
+        if (event == null) {
+            Integer mid = in.getHeader(EspLinkConstants.MESSAGE_ID, Integer.class);
+            storeMessages(List.of(new EspLinkMessage(clientId, mid == null ? 0 : mid, in.getBody(String.class), at,
+                    0, null)));
+            return;
+        }
+        inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + eventTable + " (at, client_id, event, "
+                                                           + "reason, remote_address, connect_count) VALUES (?, ?, ?, "
+                                                           + "?, ?, ?)")) {
+                ps.setObject(1, utc(at));
+                ps.setString(2, clientId);
+                ps.setString(3, event);
+                ps.setString(4, in.getHeader(EspLinkConstants.EVENT_REASON, String.class));
+                ps.setString(5, in.getHeader(EspLinkConstants.REMOTE_ADDRESS, String.class));
+                Integer count = in.getHeader(EspLinkConstants.CONNECT_COUNT, Integer.class);
+                if (count == null) {
+                    ps.setNull(6, java.sql.Types.INTEGER);
+                } else {
+                    ps.setInt(6, count);
+                }
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Inserts node messages (a batch: {@link EspLinkMessage}s) in one transaction, as one JDBC batch, and returns
+     * after the commit (synced where the database does not sync commits itself): all of them or none.
+     */
+    public void storeMessages(List<?> messages) throws SQLException {
+        if (messages.isEmpty()) {
+            return;
+        }
+        inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + messageTable + " (received_at, client_id, "
+                                                           + "message_id, payload) VALUES (?, ?, ?, ?)")) {
+                for (Object o : messages) {
+                    if (!(o instanceof EspLinkMessage m)) {
+                        throw new IllegalArgumentException("JdbcStore: a batch holds EspLinkMessage, not " + o);
+                    }
+                    ps.setObject(1, utc(m.receivedAt()));
+                    ps.setString(2, m.clientId());
+                    ps.setInt(3, m.messageId());
+                    ps.setString(4, m.payload());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Work {
+        void run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction, committed (and synced) or rolled back. */
+    private void inTransaction(Work work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean auto = c.getAutoCommit();
             if (auto) {
                 c.setAutoCommit(false);
             }
             try {
-                if (event == null) {
-                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + messageTable
-                                                                   + " (received_at, client_id, message_id, payload) "
-                                                                   + "VALUES (?, ?, ?, ?)")) {
-                        ps.setObject(1, at);
-                        ps.setString(2, clientId);
-                        ps.setInt(3, in.getHeader(EspLinkConstants.MESSAGE_ID, Integer.class));
-                        ps.setString(4, in.getBody(String.class));
-                        ps.executeUpdate();
-                    }
-                } else {
-                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + eventTable
-                                                                   + " (at, client_id, event, reason, remote_address, "
-                                                                   + "connect_count) VALUES (?, ?, ?, ?, ?, ?)")) {
-                        ps.setObject(1, at);
-                        ps.setString(2, clientId);
-                        ps.setString(3, event);
-                        ps.setString(4, in.getHeader(EspLinkConstants.EVENT_REASON, String.class));
-                        ps.setString(5, in.getHeader(EspLinkConstants.REMOTE_ADDRESS, String.class));
-                        Integer count = in.getHeader(EspLinkConstants.CONNECT_COUNT, Integer.class);
-                        if (count == null) {
-                            ps.setNull(6, java.sql.Types.INTEGER);
-                        } else {
-                            ps.setInt(6, count);
-                        }
-                        ps.executeUpdate();
-                    }
-                }
+                work.run(c);
                 commit(c);
             } catch (SQLException | RuntimeException e) {
                 rollback(c);

@@ -12,13 +12,16 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.esplink.camel.EspLinkConstants;
+import io.esplink.camel.EspLinkMessage;
 import io.esplink.camel.EspLinkRecords;
 import io.esplink.core.StoredTail;
 import org.apache.camel.Exchange;
@@ -29,10 +32,14 @@ import org.slf4j.LoggerFactory;
  * JSON lines per node under one directory: {@code messages/<clientId>.jsonl} and {@code events/<clientId>.jsonl}, one
  * {@link EspLinkRecords} record per line, client IDs made safe as file names ({@link EspLinkRecords#safeName}).
  * <p>
- * Durable before it returns: each record is appended with one write and synced ({@code fdatasync}); a file or
- * directory made for it is synced into its parent directory too. A crash can still leave the last line of a file
- * torn (written in part, never synced, so never acknowledged): the first time this store touches a file it cuts such
- * a line off, so that the node's resend starts a line of its own.
+ * Durable before it returns, with one sync per call however many nodes it touches: the records of a call (one
+ * exchange, or a batch of messages) are first appended to a journal ({@code journal-<n>.log}, a line
+ * {@code <file>TAB<record>} each) in one write and synced ({@code fdatasync}); then each node's records are appended
+ * to its file in one write, without a sync of their own. A checkpoint (every few seconds, or when the journal grows
+ * large) syncs the node files written since the last one and deletes the journals they cover. At start, the journals
+ * left by a crash are replayed: each node file gets the records it lacks, once (a file that ends with some of them
+ * gets only the rest), and a torn last line (written in part, never synced, so never acknowledged) is cut off first.
+ * Files and directories made for a node are synced into their parent directory.
  * <p>
  * As a window store it reads the node's latest records back from the end of its messages file.
  */
@@ -52,6 +59,18 @@ public class JsonLinesStore implements MessageStore {
     /** Files this store has made sure of since it started (directories exist, no torn last line). */
     private final Set<Path> prepared = ConcurrentHashMap.newKeySet();
     private final Object[] locks = new Object[64];
+    /** Guards the journal: one write and one sync per call, in the order of the calls. */
+    private final Object journalLock = new Object();
+    /** The journal written to now (opened for each write, so that no file stays open between writes). */
+    private Path journal;
+    private long journalNumber;
+    private long journalBytes;
+    private long checkpointAt;
+    /** Node files written since the last checkpoint: synced by the next one. */
+    private Set<Path> dirty = ConcurrentHashMap.newKeySet();
+    private long checkpointEveryMs = 5000;
+    private long checkpointBytes = 64L << 20;
+    private java.util.concurrent.ScheduledExecutorService checkpointer;
 
     public JsonLinesStore() {
         for (int i = 0; i < locks.length; i++) {
@@ -73,18 +92,61 @@ public class JsonLinesStore implements MessageStore {
         this.directory = Path.of(directory).toAbsolutePath().normalize();
     }
 
-    /** Makes the directories and checks that a record can be written: fails naming the directory and the cause. */
+    /**
+     * Makes the directories, replays the journals a crash left, and checks that a record can be written: fails naming
+     * the directory and the cause.
+     */
     public void start() throws StoreUnavailableException {
         directory();
         try {
             for (String sub : List.of(MESSAGES, EVENTS)) {
                 makeDirectories(directory.resolve(sub));
             }
+            synchronized (journalLock) {
+                long last = recover();
+                openJournal(last + 1);
+            }
             probe();
         } catch (IOException e) {
             throw new StoreUnavailableException("JSON-lines store: " + e.getMessage(), e);
         }
+        checkpointer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "esplink-files-checkpoint");
+            t.setDaemon(true);
+            return t;
+        });
+        checkpointer.scheduleWithFixedDelay(this::checkpointQuietly, checkpointEveryMs, checkpointEveryMs,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         LOG.debug("JSON-lines store in {}", directory);
+    }
+
+    /** Syncs what was written and closes the journal (a clean stop leaves no journal to replay). */
+    public void stop() {
+        if (checkpointer != null) {
+            checkpointer.shutdownNow();
+            checkpointer = null;
+        }
+        try {
+            checkpoint();
+            synchronized (journalLock) {
+                if (journal != null) {
+                    journal = null;
+                    Files.deleteIfExists(journalFile(journalNumber));
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("JSON-lines store in {}: could not sync on stop ({}): the journal is replayed at the next start",
+                    directory, e.getMessage());
+        }
+    }
+
+    public long getCheckpointEveryMs() {
+        return checkpointEveryMs;
+    }
+
+    /** How often the node files written are synced and the journal started afresh (default 5000 ms). */
+    public void setCheckpointEveryMs(long checkpointEveryMs) {
+        this.checkpointEveryMs = checkpointEveryMs;
     }
 
     @Override
@@ -94,9 +156,204 @@ public class JsonLinesStore implements MessageStore {
 
     @Override
     public void store(Exchange exchange) throws IOException {
-        String clientId = exchange.getMessage().getHeader(EspLinkConstants.CLIENT_ID, String.class);
-        boolean event = exchange.getMessage().getHeader(EspLinkConstants.EVENT) != null;
-        append(file(event ? EVENTS : MESSAGES, clientId), EspLinkRecords.record(exchange));
+        Object body = exchange.getMessage().getBody();
+        List<Entry> entries = new ArrayList<>();
+        if (body instanceof List<?> batch) {
+            for (Object o : batch) {
+                if (!(o instanceof EspLinkMessage m)) {
+                    throw new IllegalArgumentException("JsonLinesStore: a batch holds EspLinkMessage, not " + o);
+                }
+                entries.add(new Entry(file(MESSAGES, m.clientId()), EspLinkRecords.message(m)));
+            }
+        } else {
+            String clientId = exchange.getMessage().getHeader(EspLinkConstants.CLIENT_ID, String.class);
+            boolean event = exchange.getMessage().getHeader(EspLinkConstants.EVENT) != null;
+            entries.add(new Entry(file(event ? EVENTS : MESSAGES, clientId), EspLinkRecords.record(exchange)));
+        }
+        write(entries);
+    }
+
+    /** A record and the node file it goes to. */
+    private record Entry(Path file, String record) {
+    }
+
+    /**
+     * Makes {@code entries} durable: one journal write and sync, then one append per node file, in the order given.
+     */
+    private void write(List<Entry> entries) throws IOException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder(entries.size() * 160);
+        Map<Path, StringBuilder> byFile = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            sb.append(directory.relativize(e.file())).append('\t').append(e.record()).append('\n');
+            byFile.computeIfAbsent(e.file(), f -> new StringBuilder()).append(e.record()).append('\n');
+        }
+        boolean checkpointDue;
+        synchronized (journalLock) {
+            if (journal == null) {
+                throw new IOException("JSON-lines store in " + directory + " is not started");
+            }
+            ByteBuffer bytes = StandardCharsets.UTF_8.encode(sb.toString());
+            int length = bytes.remaining();
+            try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND)) {
+                while (bytes.hasRemaining()) {
+                    ch.write(bytes);
+                }
+                ch.force(false);
+            } catch (IOException e) {
+                throw failure("cannot write the journal in " + directory, e);
+            }
+            journalBytes += length;
+            for (Map.Entry<Path, StringBuilder> f : byFile.entrySet()) {
+                append(f.getKey(), f.getValue().toString(), false);
+                dirty.add(f.getKey());
+            }
+            checkpointDue = journalBytes > checkpointBytes;
+        }
+        if (checkpointDue && checkpointer != null) {
+            checkpointer.execute(this::checkpointQuietly);
+        }
+    }
+
+    /**
+     * Syncs the node files written since the last checkpoint and deletes the journals that cover them: the journal
+     * is started afresh first, so that writing goes on meanwhile.
+     */
+    void checkpoint() throws IOException {
+        Set<Path> toSync;
+        long before;
+        synchronized (journalLock) {
+            if (journal == null || journalBytes == 0) {
+                return;
+            }
+            toSync = dirty;
+            dirty = ConcurrentHashMap.newKeySet();
+            before = journalNumber;
+            openJournal(journalNumber + 1);
+        }
+        for (Path f : toSync) {
+            synchronized (lockOf(f)) {
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                    ch.force(false);
+                } catch (NoSuchFileException gone) {
+                    // removed meanwhile by someone: nothing to sync
+                }
+            }
+        }
+        for (long n = before; n >= 0 && Files.deleteIfExists(journalFile(n)); n--) {
+            // the older ones, too (left by a checkpoint that failed)
+        }
+    }
+
+    private void checkpointQuietly() {
+        try {
+            checkpoint();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("JSON-lines store in {}: checkpoint failed ({}); the journal keeps the records until the next",
+                    directory, e.getMessage());
+        }
+    }
+
+    /** Starts journal {@code number}: made now, and synced into the directory, so that its writes only sync data. */
+    private void openJournal(long number) throws IOException {
+        Path file = journalFile(number);
+        try {
+            Files.newByteChannel(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
+        } catch (IOException e) {
+            throw failure("cannot make the journal " + file, e);
+        }
+        syncDirectory(directory);
+        journal = file;
+        journalNumber = number;
+        journalBytes = 0;
+    }
+
+    private Path journalFile(long number) {
+        return directory.resolve("journal-" + number + ".log");
+    }
+
+    /**
+     * Replays the journals a crash left: every node file gets, once and in order, the records of the journals it
+     * lacks. Returns the highest journal number found (0 if none).
+     */
+    private long recover() throws IOException {
+        List<Long> numbers = new ArrayList<>();
+        try (var list = Files.list(directory)) {
+            list.map(p -> p.getFileName().toString()).filter(n -> n.matches("journal-\\d+\\.log"))
+                    .forEach(n -> numbers.add(Long.parseLong(n.substring(8, n.length() - 4))));
+        }
+        if (numbers.isEmpty()) {
+            return 0;
+        }
+        numbers.sort(null);
+        Map<Path, List<String>> byFile = new LinkedHashMap<>();
+        int lines = 0;
+        for (long n : numbers) {
+            String text = Files.readString(journalFile(n), StandardCharsets.UTF_8);
+            int end = text.lastIndexOf('\n') + 1; // a torn last line was never synced: never acknowledged
+            for (String line : text.substring(0, end).split("\n")) {
+                int tab = line.indexOf('\t');
+                if (tab <= 0) {
+                    continue;
+                }
+                Path file = directory.resolve(line.substring(0, tab)).normalize();
+                if (file.startsWith(directory)) {
+                    byFile.computeIfAbsent(file, f -> new ArrayList<>()).add(line.substring(tab + 1));
+                    lines++;
+                }
+            }
+        }
+        int appended = 0;
+        for (Map.Entry<Path, List<String>> e : byFile.entrySet()) {
+            appended += replay(e.getKey(), e.getValue());
+        }
+        for (long n : numbers) {
+            Files.deleteIfExists(journalFile(n));
+        }
+        if (lines > 0) {
+            LOG.info("JSON-lines store in {}: replayed {} journal record(s) after a crash: {} were missing from the "
+                     + "node files and are now in them", directory, lines, appended);
+        }
+        return numbers.get(numbers.size() - 1);
+    }
+
+    /** Appends to {@code file} the records of {@code records} it does not end with already; syncs it. */
+    private int replay(Path file, List<String> records) throws IOException {
+        prepare(file);
+        List<String> tail = new ArrayList<>();
+        if (Files.exists(file)) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                for (String line : new TailReader(ch)) {
+                    tail.add(0, line);
+                    if (tail.size() >= records.size()) {
+                        break;
+                    }
+                }
+            }
+        }
+        // the file ends with the first j records already (written before the crash): find the largest j
+        int have = 0;
+        for (int j = Math.min(records.size(), tail.size()); j > 0; j--) {
+            if (tail.subList(tail.size() - j, tail.size()).equals(records.subList(0, j))) {
+                have = j;
+                break;
+            }
+        }
+        if (have < records.size()) {
+            StringBuilder sb = new StringBuilder();
+            for (String r : records.subList(have, records.size())) {
+                sb.append(r).append('\n');
+            }
+            append(file, sb.toString(), true);
+        } else {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.force(false);
+            }
+        }
+        return records.size() - have;
     }
 
     /** The file of node {@code clientId} in {@code kind} (messages or events). */
@@ -108,9 +365,9 @@ public class JsonLinesStore implements MessageStore {
         return file;
     }
 
-    /** Appends {@code line} and a newline in one write and syncs it. */
-    void append(Path file, String line) throws IOException {
-        ByteBuffer bytes = StandardCharsets.UTF_8.encode(line + "\n");
+    /** Appends {@code lines} (whole lines) to {@code file} in one write; syncs it if {@code sync}. */
+    private void append(Path file, String lines, boolean sync) throws IOException {
+        ByteBuffer bytes = StandardCharsets.UTF_8.encode(lines);
         synchronized (lockOf(file)) {
             boolean created = prepare(file);
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -118,7 +375,9 @@ public class JsonLinesStore implements MessageStore {
                 while (bytes.hasRemaining()) {
                     ch.write(bytes);
                 }
-                ch.force(false);
+                if (sync) {
+                    ch.force(false);
+                }
             } catch (IOException e) {
                 throw failure("cannot append to " + file, e);
             }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import io.esplink.camel.EspLinkConstants;
+import io.esplink.camel.EspLinkMessage;
 import io.esplink.core.StoredTail;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -107,5 +108,56 @@ class JsonLinesStoreTest {
         Files.delete(file);
         s.store(message("n1", 0, "a"));
         assertThat(Files.readAllLines(file)).hasSize(1);
+    }
+
+    private Exchange batch(EspLinkMessage... messages) {
+        Exchange e = new DefaultExchange(context);
+        e.getMessage().setBody(List.of(messages));
+        return e;
+    }
+
+    private static EspLinkMessage m(String clientId, int mid, String payload) {
+        return new EspLinkMessage(clientId, mid, payload, 1_700_000_000_000L + mid, 1, "127.0.0.1:5000");
+    }
+
+    @Test
+    void aCrashBetweenTheJournalAndTheNodeFiles_isRepairedAtStart_eachRecordOnceInOrder() throws Exception {
+        JsonLinesStore crashed = new JsonLinesStore(dir.toString());
+        crashed.setCheckpointEveryMs(3_600_000);
+        crashed.start();
+        crashed.store(batch(m("n1", 1, "a"), m("n2", 1, "x"), m("n1", 2, "b"), m("n1", 3, "c"), m("n2", 2, "y")));
+        Path n1 = dir.resolve("messages/n1.jsonl");
+        Path n2 = dir.resolve("messages/n2.jsonl");
+        // the crash came while the node files were written: n1 got only its first record, n2 a torn second one
+        List<String> n1Lines = Files.readAllLines(n1);
+        Files.write(n1, List.of(n1Lines.get(0)));
+        List<String> n2Lines = Files.readAllLines(n2);
+        Files.writeString(n2, n2Lines.get(0) + "\n" + n2Lines.get(1).substring(0, 20));
+        assertThat(Files.list(dir).map(p -> p.getFileName().toString())).anyMatch(f -> f.startsWith("journal-"));
+
+        JsonLinesStore restarted = started();
+        assertThat(Files.readAllLines(n1)).containsExactlyElementsOf(n1Lines);
+        assertThat(Files.readAllLines(n2)).containsExactlyElementsOf(n2Lines);
+        assertThat(restarted.load("n1").messageIds()).containsExactly(1, 2, 3);
+        restarted.stop();
+        assertThat(Files.list(dir).map(p -> p.getFileName().toString()))
+                .as("a clean stop leaves no journal").noneMatch(f -> f.startsWith("journal-"));
+    }
+
+    @Test
+    void oneJournalSyncPerBatch_theCheckpointSyncsTheNodeFilesAndStartsTheJournalAfresh() throws Exception {
+        JsonLinesStore s = started();
+        s.store(batch(m("a", 1, "1"), m("b", 1, "2"), m("c", 1, "3")));
+        long journals = Files.list(dir).filter(p -> p.getFileName().toString().startsWith("journal-")).count();
+        assertThat(journals).isEqualTo(1);
+        Path journal = Files.list(dir).filter(p -> p.getFileName().toString().startsWith("journal-")).findFirst()
+                .orElseThrow();
+        assertThat(Files.readAllLines(journal)).hasSize(3).allMatch(l -> l.startsWith("messages/"));
+        s.checkpoint();
+        assertThat(journal).doesNotExist();
+        for (String n : List.of("a", "b", "c")) {
+            assertThat(Files.readAllLines(dir.resolve("messages/" + n + ".jsonl"))).hasSize(1);
+        }
+        s.stop();
     }
 }
