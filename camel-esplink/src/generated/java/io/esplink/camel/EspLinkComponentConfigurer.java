@@ -38,6 +38,7 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "anonymousClients": getOrCreateConfiguration(target).setAnonymousClients(property(camelContext, boolean.class, value)); return true;
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
+        case "backlog": getOrCreateConfiguration(target).setBacklog(property(camelContext, int.class, value)); return true;
         case "batching": getOrCreateConfiguration(target).setBatching(property(camelContext, boolean.class, value)); return true;
         case "batchingintervalms":
         case "batchingIntervalMs": getOrCreateConfiguration(target).setBatchingIntervalMs(property(camelContext, long.class, value)); return true;
@@ -89,6 +90,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "maxsessions":
         case "maxSessions": getOrCreateConfiguration(target).setMaxSessions(property(camelContext, int.class, value)); return true;
         case "messages": getOrCreateConfiguration(target).setMessages(property(camelContext, boolean.class, value)); return true;
+        case "nativetransport":
+        case "nativeTransport": target.setNativeTransport(property(camelContext, boolean.class, value)); return true;
         case "qos": getOrCreateConfiguration(target).setQos(property(camelContext, boolean.class, value)); return true;
         case "rejectunknownclients":
         case "rejectUnknownClients": getOrCreateConfiguration(target).setRejectUnknownClients(property(camelContext, boolean.class, value)); return true;
@@ -127,6 +130,7 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "anonymousClients": return boolean.class;
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
+        case "backlog": return int.class;
         case "batching": return boolean.class;
         case "batchingintervalms":
         case "batchingIntervalMs": return long.class;
@@ -178,6 +182,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "maxsessions":
         case "maxSessions": return int.class;
         case "messages": return boolean.class;
+        case "nativetransport":
+        case "nativeTransport": return boolean.class;
         case "qos": return boolean.class;
         case "rejectunknownclients":
         case "rejectUnknownClients": return boolean.class;
@@ -217,6 +223,7 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "anonymousClients": return getOrCreateConfiguration(target).isAnonymousClients();
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
+        case "backlog": return getOrCreateConfiguration(target).getBacklog();
         case "batching": return getOrCreateConfiguration(target).isBatching();
         case "batchingintervalms":
         case "batchingIntervalMs": return getOrCreateConfiguration(target).getBatchingIntervalMs();
@@ -268,6 +275,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "maxsessions":
         case "maxSessions": return getOrCreateConfiguration(target).getMaxSessions();
         case "messages": return getOrCreateConfiguration(target).isMessages();
+        case "nativetransport":
+        case "nativeTransport": return target.isNativeTransport();
         case "qos": return getOrCreateConfiguration(target).isQos();
         case "rejectunknownclients":
         case "rejectUnknownClients": return getOrCreateConfiguration(target).isRejectUnknownClients();

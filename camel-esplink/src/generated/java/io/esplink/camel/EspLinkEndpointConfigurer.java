@@ -29,6 +29,7 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "allowedAddresses": target.getConfiguration().setAllowedAddresses(property(camelContext, java.lang.String.class, value)); return true;
         case "anonymousclients":
         case "anonymousClients": target.getConfiguration().setAnonymousClients(property(camelContext, boolean.class, value)); return true;
+        case "backlog": target.getConfiguration().setBacklog(property(camelContext, int.class, value)); return true;
         case "batching": target.getConfiguration().setBatching(property(camelContext, boolean.class, value)); return true;
         case "batchingintervalms":
         case "batchingIntervalMs": target.getConfiguration().setBatchingIntervalMs(property(camelContext, long.class, value)); return true;
@@ -105,6 +106,7 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "allowedAddresses": return java.lang.String.class;
         case "anonymousclients":
         case "anonymousClients": return boolean.class;
+        case "backlog": return int.class;
         case "batching": return boolean.class;
         case "batchingintervalms":
         case "batchingIntervalMs": return long.class;
@@ -182,6 +184,7 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "allowedAddresses": return target.getConfiguration().getAllowedAddresses();
         case "anonymousclients":
         case "anonymousClients": return target.getConfiguration().isAnonymousClients();
+        case "backlog": return target.getConfiguration().getBacklog();
         case "batching": return target.getConfiguration().isBatching();
         case "batchingintervalms":
         case "batchingIntervalMs": return target.getConfiguration().getBatchingIntervalMs();

@@ -23,10 +23,11 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(40);
+        Set<String> props = new HashSet<>(41);
         props.add("ackMode");
         props.add("allowedAddresses");
         props.add("anonymousClients");
+        props.add("backlog");
         props.add("batching");
         props.add("batchingIntervalMs");
         props.add("bridgeErrorHandler");

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import io.esplink.core.EspLinkServer;
 import io.esplink.core.GatewayView;
 import io.esplink.core.ServerConfig;
+import io.esplink.core.Transports;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
@@ -56,6 +56,9 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
               description = "A Netty event loop group of your own for node connections; not shut down by the "
                             + "component.")
     private EventLoopGroup workerGroup;
+    @Metadata(label = "advanced", defaultValue = "true",
+              description = "Use Netty's native epoll transport where it loads (Linux x86-64); NIO otherwise.")
+    private boolean nativeTransport = true;
     @Metadata(label = "advanced", defaultValue = "16",
               description = "Threads of the delivery executor (esplink-delivery), which runs the routes of node "
                             + "messages and completes producer exchanges. Each node is served by one of them, so its "
@@ -209,9 +212,12 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
         if (bossGroup != null) {
             return;
         }
-        bossGroup = new NioEventLoopGroup(1, threads("esplink-accept"));
         ownIoGroup = workerGroup == null;
-        ioGroup = ownIoGroup ? new NioEventLoopGroup(ioThreads, threads("esplink-io")) : workerGroup;
+        ioGroup = ownIoGroup ? Transports.eventLoopGroup(ioThreads, threads("esplink-io"), nativeTransport)
+                : workerGroup;
+        // the listening socket on a group of the same transport as its connections
+        bossGroup = Transports.eventLoopGroup(1, threads("esplink-accept"),
+                "epoll".equals(Transports.name(ioGroup)));
         ownDeliveryGroup = deliveryExecutor == null;
         deliveryGroup = ownDeliveryGroup
                 ? new DefaultEventExecutorGroup(deliveryThreads, threads("esplink-delivery")) : deliveryExecutor;
@@ -316,6 +322,14 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
 
     public void setIoThreads(int ioThreads) {
         this.ioThreads = ioThreads;
+    }
+
+    public boolean isNativeTransport() {
+        return nativeTransport;
+    }
+
+    public void setNativeTransport(boolean nativeTransport) {
+        this.nativeTransport = nativeTransport;
     }
 
     public EventLoopGroup getWorkerGroup() {

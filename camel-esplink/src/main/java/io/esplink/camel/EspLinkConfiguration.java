@@ -127,6 +127,11 @@ public class EspLinkConfiguration implements Cloneable {
               description = "How long the gateway remembers a node that is gone and has nothing pending (its message "
                             + "counters, duplicate window, statistics); 0 for ever. A server option.")
     private long sessionExpiry = 3_600_000;
+    @UriParam(label = "advanced", defaultValue = "0",
+              description = "The listen backlog of the node port: connections the operating system queues before "
+                            + "the gateway accepts them (a reconnect storm). 0 takes the operating system's limit "
+                            + "(net.core.somaxconn on Linux). A server option.")
+    private int backlog;
     @UriParam(label = "advanced", defaultValue = "10000",
               description = "The most nodes remembered at once; beyond, the one gone longest with nothing pending is "
                             + "forgotten first, and a new node is refused if none can be. A server option.")
@@ -462,5 +467,13 @@ public class EspLinkConfiguration implements Cloneable {
 
     public void setBatchingIntervalMs(long batchingIntervalMs) {
         this.batchingIntervalMs = batchingIntervalMs;
+    }
+
+    public int getBacklog() {
+        return backlog;
+    }
+
+    public void setBacklog(int backlog) {
+        this.backlog = backlog;
     }
 }

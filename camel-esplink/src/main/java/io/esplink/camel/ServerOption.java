@@ -71,7 +71,8 @@ enum ServerOption {
     MAX_QUEUED_PER_NODE("maxQueuedPerNode", EspLinkConfiguration::getMaxQueuedPerNode,
             (c, v) -> c.maxQueuedPerNode((Integer) v)),
     SESSION_EXPIRY("sessionExpiry", EspLinkConfiguration::getSessionExpiry, (c, v) -> c.sessionExpiryMs((Long) v)),
-    MAX_SESSIONS("maxSessions", EspLinkConfiguration::getMaxSessions, (c, v) -> c.maxSessions((Integer) v));
+    MAX_SESSIONS("maxSessions", EspLinkConfiguration::getMaxSessions, (c, v) -> c.maxSessions((Integer) v)),
+    BACKLOG("backlog", EspLinkConfiguration::getBacklog, (c, v) -> c.backlog((Integer) v));
 
     /** One store per credentials file, so that every endpoint naming the file agrees on it. */
     private static final Map<Path, CredentialsFile> FILES = new ConcurrentHashMap<>();

@@ -23,7 +23,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutorGroup;
@@ -95,10 +94,10 @@ public final class EspLinkServer implements GatewayView {
         }
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, ioGroup)
-                .channel(NioServerSocketChannel.class)
+                .channel(Transports.serverChannel(ioGroup))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.SO_BACKLOG, 128)
+                .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -130,8 +129,8 @@ public final class EspLinkServer implements GatewayView {
             guard.sweep();
             registry.housekeeping(++ticks[0] % 12 == 0);
         }, 5, 5, TimeUnit.SECONDS);
-        LOG.info("esplink gateway listening on {}:{} (timeout {} ms{}{})", config.host(), localPort(),
-                config.timeoutMs(), sslContext != null ? ", TLS" : "",
+        LOG.info("esplink gateway listening on {}:{} (timeout {} ms, {}, backlog {}{}{})", config.host(), localPort(),
+                config.timeoutMs(), Transports.name(ioGroup), config.backlog(), sslContext != null ? ", TLS" : "",
                 config.credentials() != null ? ", node credentials " + config.credentials()
                         + (config.anonymousClients() ? " (nodes without credentials admitted)" : "")
                         : "");

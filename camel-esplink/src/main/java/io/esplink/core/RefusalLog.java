@@ -17,13 +17,26 @@ final class RefusalLog {
     static final long PERIOD_MS = 60_000;
 
     private final Logger log;
+    private final boolean info;
+    private final int perPeriod;
+    private final Map<String, Integer> loggedNow = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> total = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> suppressed = new ConcurrentHashMap<>();
     private final Map<String, Long> lastWarned = new ConcurrentHashMap<>();
     private final LongAdder all = new LongAdder();
 
     RefusalLog(Logger log) {
+        this(log, false, 1);
+    }
+
+    /**
+     * @param info      log at INFO rather than WARN
+     * @param perPeriod lines per kind and minute before the rest go to DEBUG and the summary
+     */
+    RefusalLog(Logger log, boolean info, int perPeriod) {
         this.log = log;
+        this.info = info;
+        this.perPeriod = perPeriod;
     }
 
     /** One refusal: {@code reason} is its kind (a few words, no node data), the rest is the detail for the log. */
@@ -32,9 +45,24 @@ final class RefusalLog {
         total.computeIfAbsent(reason, r -> new LongAdder()).increment();
         long now = System.currentTimeMillis();
         Long last = lastWarned.get(reason);
-        if (last == null || now - last >= PERIOD_MS) {
-            lastWarned.put(reason, now);
-            log.warn(format + " (more of this kind are summed up once a minute)", args);
+        boolean loud;
+        synchronized (this) {
+            if (last == null || now - last >= PERIOD_MS) {
+                lastWarned.put(reason, now);
+                loggedNow.put(reason, 1);
+                loud = true;
+            } else {
+                int n = loggedNow.merge(reason, 1, Integer::sum);
+                loud = n <= perPeriod;
+            }
+        }
+        if (loud) {
+            String f = perPeriod == 1 ? format + " (more of this kind are summed up once a minute)" : format;
+            if (info) {
+                log.info(f, args);
+            } else {
+                log.warn(f, args);
+            }
         } else {
             suppressed.computeIfAbsent(reason, r -> new LongAdder()).increment();
             if (log.isDebugEnabled()) {
@@ -54,7 +82,11 @@ final class RefusalLog {
         }
         if (!counts.isEmpty()) {
             long sum = counts.values().stream().mapToLong(Long::longValue).sum();
-            log.warn("{} more connection(s) in the last minute: {}", sum, counts);
+            if (info) {
+                log.info("{} more in the last minute: {}", sum, counts);
+            } else {
+                log.warn("{} more connection(s) in the last minute: {}", sum, counts);
+            }
         }
     }
 

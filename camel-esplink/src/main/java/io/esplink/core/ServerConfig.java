@@ -35,6 +35,7 @@ public final class ServerConfig {
     private int maxQueuedPerNode = 100;
     private long sessionExpiryMs = 3_600_000;
     private int maxSessions = 10_000;
+    private int backlog;
 
     public String host() {
         return host;
@@ -317,6 +318,17 @@ public final class ServerConfig {
         return this;
     }
 
+    /** The listen backlog: connections the operating system queues before they are accepted. */
+    public int backlog() {
+        return backlog > 0 ? backlog : io.netty.util.NetUtil.SOMAXCONN;
+    }
+
+    /** 0 (the default) takes the operating system's limit ({@code net.core.somaxconn} on Linux). */
+    public ServerConfig backlog(int backlog) {
+        this.backlog = nonNegative("backlog", backlog);
+        return this;
+    }
+
     private static int nonNegative(String name, int n) {
         if (n < 0) {
             throw new IllegalArgumentException(name + " must not be negative, not " + n);
@@ -374,7 +386,7 @@ public final class ServerConfig {
                 writeDelayMs, expectedClientIds, rejectUnknownClients, duplicateClientPolicy, maxClientIdLength,
                 credentials == null ? null : new Identity(credentials), anonymousClients, allowedAddresses,
                 maxConnectionsPerAddress, maxConnectionRatePerAddress, reservedConnections, unknownClientTimeoutMs,
-                maxInflightMessages, maxInflightBytes, maxQueuedPerNode, sessionExpiryMs, maxSessions);
+                maxInflightMessages, maxInflightBytes, maxQueuedPerNode, sessionExpiryMs, maxSessions, backlog);
     }
 
     /** Compares a store by its own equals (a file of credentials by its path, others by identity). */

@@ -37,6 +37,8 @@ final class SessionRegistry {
     private final RefusalLog refusals = new RefusalLog(LOG);
     /** Nodes let in with a warning (not in expectedClientIds), logged in the same bounded amounts. */
     private final RefusalLog strangers = new RefusalLog(LOG);
+    /** Connects and disconnects: every one for a small fleet, summed up in a storm. */
+    private final RefusalLog comings = new RefusalLog(LOG, true, 100);
     private volatile IntSupplier openConnections = () -> 0;
     private volatile ConnectionGuard guard;
 
@@ -211,7 +213,7 @@ final class SessionRegistry {
             Links.close(replaced, "replaced by a new connection");
             fire(s, SessionEvent.Type.DISCONNECTED, "replaced by a new connection", replacedFrom, count - 1);
         }
-        LOG.info("Node '{}' connected from {} (connection {}{})", clientId, remote, count,
+        comings.refused("connected", "Node '{}' connected from {} (connection {}{})", clientId, remote, count,
                 authenticated ? ", with credentials" : "");
         fire(s, SessionEvent.Type.CONNECTED, "connected", remote, count);
         return s;
@@ -221,7 +223,7 @@ final class SessionRegistry {
     void detach(Session s, Channel ch, String reason) {
         if (s.detach(ch, reason)) {
             gone.add(new Gone(s, s.disconnectedAt()));
-            LOG.info("Node '{}' disconnected: {}", s.id(), reason);
+            comings.refused("disconnected", "Node '{}' disconnected: {}", s.id(), reason);
             fire(s, SessionEvent.Type.DISCONNECTED, reason, s.remoteAddress(), s.connectCount());
         }
     }
@@ -249,6 +251,7 @@ final class SessionRegistry {
         if (summariseRefusals) {
             refusals.summarise();
             strangers.summarise();
+            comings.summarise();
         }
     }
 
