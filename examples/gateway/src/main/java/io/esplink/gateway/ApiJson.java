@@ -5,6 +5,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The JSON bodies of the HTTP API, as Jackson writes them: fields in the order of the components, times as ISO-8601
@@ -12,7 +14,18 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
  */
 final class ApiJson {
 
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     private ApiJson() {
+    }
+
+    /** {@code body} as JSON text. */
+    static String write(Object body) {
+        try {
+            return MAPPER.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot write the answer as JSON", e); // records of strings and numbers
+        }
     }
 
     /**
@@ -71,9 +84,16 @@ final class ApiJson {
     record Error(int status, String error) {
     }
 
-    /** {@code GET /health}. */
-    record Health(String status, NodeListener nodeListener, String database, Map<String, String> routes,
-                  Map<String, String> checks, String camel) {
+    /**
+     * {@code GET /health}. Without the token, {@code database} and {@code checks} give the state only (UP, DOWN),
+     * not the reason, which may name files or nodes.
+     */
+    record Health(String status, NodeListener nodeListener, String database, HttpApi httpApi,
+                  Map<String, String> routes, Map<String, String> checks, String camel) {
+    }
+
+    /** The HTTP API's own load: POSTs waiting for their node now, and how many may. */
+    record HttpApi(int waitingPosts, int maxWaitingPosts) {
     }
 
     /** The esplink server the nodes connect to; port and counters only once it exists. */

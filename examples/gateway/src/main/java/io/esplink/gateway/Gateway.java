@@ -20,6 +20,9 @@ import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.jsse.KeyManagersParameters;
+import org.apache.camel.support.jsse.KeyStoreParameters;
+import org.apache.camel.support.jsse.SSLContextParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +39,12 @@ public final class Gateway {
     public static final String ROUTES = "esplink.routes";
     /** Where route files named in {@value #ROUTES} are looked for before the jar's copies. */
     public static final String ROUTES_DIR = "esplink.routes.dir";
+    /** The key store of the HTTP API (HTTPS), with {@code -password} and {@code -type} properties. */
+    public static final String HTTP_TLS = "esplink.http.tls.keystore";
+    /** The key store of the node port (TLS), with {@code -password} and {@code -type} properties. */
+    public static final String NODE_TLS = "esplink.tls.keystore";
+    /** The registry name of the node port's SSL context parameters. */
+    static final String NODE_TLS_BEAN = "esplinkNodeTls";
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
@@ -129,7 +138,8 @@ public final class Gateway {
 
     /** As {@link #create(Map)}, reading environment variables from {@code env}. */
     static Main create(Map<String, String> overrides, Map<String, String> env) {
-        Main main = new Main(Gateway.class);
+        // not Main(Gateway.class), which would scan this package and add a second GatewayApiRoutes
+        Main main = new Main();
         overrides.forEach(main::addOverrideProperty);
         main.configure().addRoutesBuilder(new GatewayApiRoutes());
         main.addMainListener(new MainListenerSupport() {
@@ -137,6 +147,7 @@ public final class Gateway {
             public void beforeConfigure(BaseMainSupport m) {
                 rankEnvironmentBelowArguments(m.getCamelContext(), env);
                 normaliseDataDir(m.getCamelContext());
+                configureTls(m.getCamelContext());
             }
 
             @Override
@@ -149,11 +160,17 @@ public final class Gateway {
             @Override
             public void afterStart(BaseMainSupport m) {
                 PropertiesComponent pc = m.getCamelContext().getPropertiesComponent();
-                LOG.info("esplink gateway ready: nodes on {}:{}, HTTP API on http://{}:{}/nodes, data in {}, routes {}",
+                boolean https = keyStore(pc, HTTP_TLS) != null;
+                String httpHost = pc.resolveProperty("esplink.http.host").orElse("?");
+                LOG.info("esplink gateway ready: nodes on {}:{}{}, HTTP API on {}://{}:{}/nodes, data in {}, routes {}",
                         pc.resolveProperty("esplink.host").orElse("?"), pc.resolveProperty("esplink.port").orElse("?"),
-                        pc.resolveProperty("esplink.http.host").orElse("?"),
+                        keyStore(pc, NODE_TLS) != null ? " (TLS)" : "", https ? "https" : "http", httpHost,
                         pc.resolveProperty("esplink.http.port").orElse("?"),
                         pc.resolveProperty("esplink.data.dir").orElse("?"), pc.resolveProperty(ROUTES).orElse(""));
+                if (!https && !isLoopback(httpHost)) {
+                    LOG.warn("The HTTP API listens on {} without TLS: its token and data cross the network in clear "
+                             + "text. Set {} for HTTPS, or esplink.http.host=127.0.0.1", httpHost, HTTP_TLS);
+                }
             }
         });
         return main;
@@ -172,6 +189,67 @@ public final class Gateway {
         PropertiesComponent pc = context.getPropertiesComponent();
         String dir = pc.resolveProperty("esplink.data.dir").orElse("./data");
         pc.addOverrideProperty("esplink.data.dir", Path.of(dir).toAbsolutePath().normalize().toString());
+    }
+
+    /**
+     * TLS from the gateway's properties, each only when its key store is set:
+     * <ul>
+     * <li>HTTPS for the API from {@value #HTTP_TLS}: becomes Camel Main's global SSL configuration
+     * ({@code camel.ssl.*}), which the HTTP server uses ({@code camel.server.use-global-ssl-context-parameters}); the
+     * esplink component does not use the global one unless told to;</li>
+     * <li>TLS for the node port from {@value #NODE_TLS}: SSL context parameters bound as {@value #NODE_TLS_BEAN} and
+     * given to the esplink component ({@code camel.component.esplink.ssl-context-parameters}), so every esplink
+     * endpoint of the gateway's address uses them.</li>
+     * </ul>
+     */
+    static void configureTls(CamelContext context) {
+        PropertiesComponent pc = context.getPropertiesComponent();
+        KeyStoreParameters http = keyStore(pc, HTTP_TLS);
+        if (http != null) {
+            pc.addOverrideProperty("camel.ssl.enabled", "true");
+            pc.addOverrideProperty("camel.ssl.key-store", http.getResource());
+            pc.addOverrideProperty("camel.ssl.key-store-type", http.getType());
+            pc.addOverrideProperty("camel.ssl.keystore-password", http.getPassword());
+            pc.addOverrideProperty("camel.server.use-global-ssl-context-parameters", "true");
+        }
+        KeyStoreParameters node = keyStore(pc, NODE_TLS);
+        if (node != null) {
+            KeyManagersParameters km = new KeyManagersParameters();
+            km.setKeyStore(node);
+            km.setKeyPassword(node.getPassword());
+            SSLContextParameters tls = new SSLContextParameters();
+            tls.setCamelContext(context);
+            tls.setKeyManagers(km);
+            context.getRegistry().bind(NODE_TLS_BEAN, tls);
+            pc.addOverrideProperty("camel.component.esplink.ssl-context-parameters", "#" + NODE_TLS_BEAN);
+        }
+    }
+
+    /**
+     * The key store named by property {@code name} (with {@code name-password} and {@code name-type}, default
+     * PKCS12), or null when it is empty.
+     *
+     * @throws IllegalArgumentException when the file cannot be read
+     */
+    static KeyStoreParameters keyStore(PropertiesComponent pc, String name) {
+        String location = pc.resolveProperty(name).orElse("").trim();
+        if (location.isEmpty()) {
+            return null;
+        }
+        Path file = Path.of(location).toAbsolutePath().normalize();
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException(name + ": cannot read the key store " + file);
+        }
+        KeyStoreParameters ks = new KeyStoreParameters();
+        ks.setResource("file:" + file);
+        ks.setPassword(pc.resolveProperty(name + "-password").orElse(""));
+        String type = pc.resolveProperty(name + "-type").orElse("").trim();
+        ks.setType(type.isEmpty() ? "PKCS12" : type);
+        return ks;
+    }
+
+    static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 
     /**

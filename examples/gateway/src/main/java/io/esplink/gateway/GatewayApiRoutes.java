@@ -11,13 +11,16 @@ import org.apache.camel.model.rest.RestBindingMode;
 import org.apache.camel.spi.PropertiesComponent;
 
 /**
- * The gateway's HTTP API on platform-http ({@code esplink.http.port}):
+ * The gateway's HTTP API on platform-http ({@code esplink.http.host}:{@code esplink.http.port}), every request with
+ * {@code Authorization: Bearer <token>} but {@code GET /health} ({@link HttpApiHandlers}, {@link ApiToken}):
  * <ul>
- * <li>{@code GET /nodes}: every known node, connected or not, with its counters;</li>
+ * <li>{@code GET /nodes?limit=N&after=ID}: a page of the known nodes, connected or not, with their counters;</li>
  * <li>{@code GET /nodes/{id}/messages?limit=N}: the latest stored messages of a node, newest first;</li>
  * <li>{@code POST /nodes/{id}/messages}: sends the body (one line, or JSON) to the node and answers once the node
  * ACKed it: 200, or 504 when it did not within {@code esplink.http.send-timeout}, 404 for a node never seen, 400 for
- * a body that cannot be sent;</li>
+ * a body that cannot be sent, 503 when {@code esplink.http.max-waiting} POSTs wait already. Served by
+ * {@link HttpApiHandlers}, which waits for the node without holding a thread, through the route
+ * {@value HttpApiHandlers#SEND_ROUTE};</li>
  * <li>{@code GET /health}: 200 when the node listener, the database and every route are up, else 503.</li>
  * </ul>
  */
@@ -26,12 +29,16 @@ public class GatewayApiRoutes extends RouteBuilder {
     static final String JSON = "application/json";
 
     @Override
-    public void configure() {
+    public void configure() throws Exception {
         PropertiesComponent pc = getContext().getPropertiesComponent();
         String host = pc.resolveProperty("esplink.host").orElse("0.0.0.0");
         String port = pc.resolveProperty("esplink.port").orElse("8123");
+        HttpApiHandlers http = new HttpApiHandlers(
+                Integer.parseInt(pc.resolveProperty("esplink.http.max-waiting").orElse("100").trim()));
+        // started with the context after the HTTP server and before the routes: no request is answered without it
+        getContext().addService(http, true, true);
         NodesApi api = new NodesApi(getContext(), host + ":" + port,
-                pc.resolveProperty("esplink.expected").orElse(""));
+                pc.resolveProperty("esplink.expected").orElse(""), http);
         getContext().getRegistry().bind("esplinkNodesApi", api);
 
         String producer = "esplink:" + host + ":" + port + "?sendTimeout={{esplink.http.send-timeout}}";
@@ -52,8 +59,8 @@ public class GatewayApiRoutes extends RouteBuilder {
 
         rest("/nodes").id("esplink-api-nodes")
                 .get().produces(JSON).to("direct:esplink-api-nodes")
-                .get("/{id}/messages").produces(JSON).to("direct:esplink-api-messages")
-                .post("/{id}/messages").produces(JSON).to("direct:esplink-api-send");
+                .get("/{id}/messages").produces(JSON).to("direct:esplink-api-messages");
+        // POST /nodes/{id}/messages: HttpApiHandlers hands it to this route asynchronously
         rest("/health").id("esplink-api-health-rest")
                 .get().produces(JSON).to("direct:esplink-api-health");
 
@@ -61,7 +68,7 @@ public class GatewayApiRoutes extends RouteBuilder {
                 .bean(api, "listNodes");
         from("direct:esplink-api-messages").routeId("esplink-api-messages")
                 .bean(api, "latestMessages");
-        from("direct:esplink-api-send").routeId("esplink-api-send")
+        from(HttpApiHandlers.SEND_ROUTE).routeId("esplink-api-send")
                 .bean(api, "prepareSend")
                 .filter(header(Exchange.HTTP_RESPONSE_CODE).isNull())
                     .setHeader(EspLinkConstants.CLIENT_ID, header("id"))

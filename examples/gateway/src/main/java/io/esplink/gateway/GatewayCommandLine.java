@@ -68,15 +68,38 @@ final class GatewayCommandLine {
             description = "Refuse client IDs not in esplink.expected.")
     String rejectUnknown;
 
+    @Option(names = "--esplink.tls.keystore", paramLabel = "<file>",
+            description = "Key store (PKCS12; esplink.tls.keystore-password, -type) for TLS on the node port; "
+                          + "empty: plain TCP.")
+    String nodeKeystore;
+
+    @Option(names = "--esplink.log.messages", paramLabel = "<level>",
+            description = "Level at which each node message is logged (INFO shows them).")
+    String logMessages;
+
     @Option(names = "--esplink.http.port", paramLabel = "<port>", description = "Port of the HTTP API.")
     String httpPort;
 
-    @Option(names = "--esplink.http.host", paramLabel = "<address>", description = "Address of the HTTP API.")
+    @Option(names = "--esplink.http.host", paramLabel = "<address>",
+            description = "Address of the HTTP API (0.0.0.0: every interface).")
     String httpHost;
+
+    @Option(names = "--esplink.http.token", paramLabel = "<token>",
+            description = "The API's bearer token; empty: made at the first start and kept in "
+                          + "<data dir>/api-token. Prefer ESPLINK_HTTP_TOKEN (arguments show in ps).")
+    String httpToken;
 
     @Option(names = "--esplink.http.send-timeout", paramLabel = "<duration>",
             description = "How long POST /nodes/{id}/messages waits for the node's ACK.")
     String sendTimeout;
+
+    @Option(names = "--esplink.http.max-waiting", paramLabel = "<n>",
+            description = "How many POSTs may wait for their nodes at once; more get 503.")
+    String maxWaiting;
+
+    @Option(names = "--esplink.http.tls.keystore", paramLabel = "<file>",
+            description = "Key store (PKCS12; esplink.http.tls.keystore-password, -type) for HTTPS; empty: HTTP.")
+    String httpKeystore;
 
     @Option(names = "--esplink.data.dir", paramLabel = "<dir>",
             description = "Where the H2 database and the JSON-lines files go.")

@@ -1,5 +1,7 @@
 package io.esplink.gateway;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -43,15 +46,24 @@ public class NodesApi {
     static final String DATABASE_ROUTE = "esplink-to-database";
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 1000;
+    /** Nodes per page of {@code GET /nodes} unless {@code limit} says otherwise, and the most it may say. */
+    static final int DEFAULT_PAGE = 500;
+    static final int MAX_PAGE = 5000;
+
+    /** How old the answer of {@code GET /health} without the token may be. */
+    static final long OPEN_HEALTH_MAX_AGE_MS = 1000;
 
     private final ObjectMapper mapper = new ObjectMapper();
+    private volatile Answer openHealth;
     private final CamelContext context;
     private final String address;
+    private final HttpApiHandlers http;
     private final Set<String> expected = new LinkedHashSet<>();
 
-    public NodesApi(CamelContext context, String address, String expectedClientIds) {
+    public NodesApi(CamelContext context, String address, String expectedClientIds, HttpApiHandlers http) {
         this.context = context;
         this.address = address;
+        this.http = http;
         Arrays.stream(expectedClientIds.split(",")).map(String::trim).filter(s -> !s.isEmpty())
                 .forEach(expected::add);
     }
@@ -62,8 +74,45 @@ public class NodesApi {
 
     // ---- GET /nodes ----
 
+    /**
+     * One page of every known node, in the order of their client IDs: at most {@code limit} ({@value #DEFAULT_PAGE},
+     * up to {@value #MAX_PAGE}) nodes whose ID comes after {@code after} (keyset paging: a node that comes or goes
+     * meanwhile moves no other node to another page). {@code X-Total-Count} says how many nodes there are, and a
+     * {@code Link} header with {@code rel="next"} gives the next page while there is one.
+     */
     public void listNodes(Exchange exchange) throws SQLException {
-        Map<String, ApiJson.Node> nodes = new TreeMap<>();
+        Message in = exchange.getMessage();
+        int limit = pageLimit(in.getHeader("limit", String.class));
+        String after = in.getHeader("after", String.class);
+        NavigableMap<String, ApiJson.Node> nodes = allNodes();
+        NavigableMap<String, ApiJson.Node> rest = after == null || after.isEmpty() ? nodes : nodes.tailMap(after, false);
+        List<ApiJson.Node> page = new ArrayList<>(Math.min(limit, rest.size()));
+        for (ApiJson.Node n : rest.values()) {
+            if (page.size() == limit) {
+                break;
+            }
+            page.add(n);
+        }
+        json(exchange, 200, page);
+        Message out = exchange.getMessage();
+        out.setHeader("X-Total-Count", nodes.size());
+        if (rest.size() > page.size()) {
+            String last = page.get(page.size() - 1).clientId();
+            out.setHeader("Link", "</nodes?limit=" + limit + "&after=" + urlEncode(last) + ">; rel=\"next\"");
+        }
+    }
+
+    static int pageLimit(String raw) {
+        return number("limit", raw, DEFAULT_PAGE, MAX_PAGE);
+    }
+
+    private static String urlEncode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** Every known node by client ID: expected, with a session, with stored messages or events. */
+    private NavigableMap<String, ApiJson.Node> allNodes() throws SQLException {
+        NavigableMap<String, ApiJson.Node> nodes = new TreeMap<>();
         for (String id : expected) {
             nodes.put(id, ApiJson.Node.of(id, true));
         }
@@ -87,7 +136,7 @@ public class NodesApi {
                 node(nodes, id);
             }
         }
-        json(exchange, 200, new ArrayList<>(nodes.values()));
+        return nodes;
     }
 
     private ApiJson.Node node(Map<String, ApiJson.Node> nodes, String id) {
@@ -116,17 +165,22 @@ public class NodesApi {
     }
 
     static int limit(String raw) {
+        return number("limit", raw, DEFAULT_LIMIT, MAX_LIMIT);
+    }
+
+    /** A query parameter from 1 to {@code max}, {@code dflt} when absent. */
+    private static int number(String name, String raw, int dflt, int max) {
         if (raw == null || raw.isBlank()) {
-            return DEFAULT_LIMIT;
+            return dflt;
         }
         int n;
         try {
             n = Integer.parseInt(raw.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("limit must be a number from 1 to " + MAX_LIMIT + ", not '" + raw + "'");
+            throw new IllegalArgumentException(name + " must be a number from 1 to " + max + ", not '" + raw + "'");
         }
-        if (n < 1 || n > MAX_LIMIT) {
-            throw new IllegalArgumentException("limit must be from 1 to " + MAX_LIMIT + ", not " + n);
+        if (n < 1 || n > max) {
+            throw new IllegalArgumentException(name + " must be from 1 to " + max + ", not " + n);
         }
         return n;
     }
@@ -196,8 +250,44 @@ public class NodesApi {
      * UP (200) when the node listener runs, every route is started and every readiness check of Camel is UP: the
      * stores' checks write for real (a database or directory that refuses writes is DOWN, with the cause), and a
      * route that fails on node messages is DOWN until one gets through. 503 with the same details otherwise.
+     * <p>
+     * Open to all: without the API token it says the state of each check, not why one is down (a reason may name
+     * files, nodes or the database's address), and of the nodes only how many are connected. That answer is made at
+     * most once per {@value #OPEN_HEALTH_MAX_AGE_MS} ms (the stores' checks write to disk and database), so that
+     * requests without the token cannot keep threads or disks busy.
      */
     public void health(Exchange exchange) {
+        if (http.authorized(exchange.getMessage().getHeader("Authorization", String.class))) {
+            answer(exchange, health(true));
+            return;
+        }
+        long now = System.nanoTime();
+        Answer cached = openHealth;
+        if (cached == null || now - cached.madeAt() > OPEN_HEALTH_MAX_AGE_MS * 1_000_000) {
+            synchronized (this) {
+                cached = openHealth;
+                if (cached == null || System.nanoTime() - cached.madeAt() > OPEN_HEALTH_MAX_AGE_MS * 1_000_000) {
+                    cached = health(false);
+                    openHealth = cached;
+                }
+            }
+        }
+        answer(exchange, cached);
+    }
+
+    /** An answer made earlier: status and JSON body. */
+    private record Answer(long madeAt, int status, String body) {
+    }
+
+    private void answer(Exchange exchange, Answer a) {
+        Message out = exchange.getMessage();
+        out.removeHeaders("*");
+        out.setHeader(Exchange.HTTP_RESPONSE_CODE, a.status());
+        out.setHeader(Exchange.CONTENT_TYPE, GatewayApiRoutes.JSON);
+        out.setBody(a.body());
+    }
+
+    private Answer health(boolean details) {
         boolean up = true;
         GatewayView server = server();
         boolean running = server != null && server.isRunning();
@@ -209,7 +299,7 @@ public class NodesApi {
         String db = "DISABLED";
         for (HealthCheck.Result r : HealthCheckHelper.invokeReadiness(context, "full")) {
             String id = r.getCheck().getId();
-            String state = r.getState() == HealthCheck.State.UP ? "UP"
+            String state = r.getState() == HealthCheck.State.UP || !details ? String.valueOf(r.getState())
                     : r.getState() + r.getMessage().map(m -> ": " + m).orElse("");
             checks.put(id, state);
             up &= r.getState() != HealthCheck.State.DOWN;
@@ -225,8 +315,9 @@ public class NodesApi {
             up &= st == ServiceStatus.Started;
         }
         up &= context.getStatus() == ServiceStatus.Started;
-        json(exchange, up ? 200 : 503, new ApiJson.Health(up ? "UP" : "DOWN", listener, db, routes, checks,
-                String.valueOf(context.getStatus())));
+        return new Answer(System.nanoTime(), up ? 200 : 503, ApiJson.write(new ApiJson.Health(up ? "UP" : "DOWN",
+                listener, db, new ApiJson.HttpApi(http.waitingPosts(), http.maxWaiting()), routes, checks,
+                String.valueOf(context.getStatus()))));
     }
 
     // ---- helpers ----
@@ -267,12 +358,7 @@ public class NodesApi {
     }
 
     private void json(Exchange exchange, int status, Object body) {
-        String text;
-        try {
-            text = mapper.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Cannot write the answer as JSON", e); // records of strings and numbers
-        }
+        String text = ApiJson.write(body);
         Message out = exchange.getMessage();
         out.removeHeaders("*", "id");
         out.setHeader(Exchange.HTTP_RESPONSE_CODE, status);

@@ -54,7 +54,11 @@ class GatewayCommandLineTest {
         String help = buf.toString(StandardCharsets.UTF_8);
         assertThat(help).contains("java -jar esplink-gateway.jar [--name=value ...]", "--esplink.port=<port>",
                 "Default: 8123", "--esplink.http.port=<port>", "Default: 8080", "--esplink.timeout=<ms>",
-                "Default: esplink-to-database,esplink-to-files", "ESPLINK_HTTP_PORT", dir.toString());
+                "Default: esplink-to-database,esplink-to-files", "ESPLINK_HTTP_PORT", dir.toString(),
+                "--esplink.http.host=<address>", "Default: 127.0.0.1", "--esplink.http.token=<token>",
+                "ESPLINK_HTTP_TOKEN", "--esplink.http.max-waiting=<n>", "Default: 100",
+                "--esplink.http.tls.keystore=<file>", "--esplink.tls.keystore=<file>",
+                "--esplink.log.messages=<level>", "Default: DEBUG");
         assertThat(help.substring(help.indexOf("Ready routes"))).contains("esplink-to-database", "esplink-to-mqtt",
                 "mqtt-to-esplink", "presence-to-mqtt", "esplink-to-http", "remote-control", "my-own")
                 .doesNotContain("notes");

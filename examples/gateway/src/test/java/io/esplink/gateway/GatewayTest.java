@@ -8,7 +8,9 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
+import io.esplink.testing.LogCapture;
 import io.esplink.testing.RecordingNode;
+import org.apache.logging.log4j.Level;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -206,6 +208,30 @@ class GatewayTest extends GatewayTestSupport {
         assertThat(Files.readAllLines(dataDir.resolve("messages/kitchen.jsonl"))).hasSize(1);
         assertThat(get("/nodes/kitchen/messages").statusCode()).isEqualTo(503);
         assertThat(json(get("/health")).get("database").asText()).isEqualTo("DISABLED");
+    }
+
+    @Test
+    void nodeMessages_areLoggedAtDebug_connectsAndDisconnectsAtInfo() throws Exception {
+        try (LogCapture log = new LogCapture("esplink-log")) {
+            startGateway();
+            RecordingNode n = node("kitchen");
+            n.client.send("{\"temp\": 21.5}").get(10, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> !log.messages(Level.DEBUG).isEmpty());
+            assertThat(log.messages(Level.DEBUG)).containsExactly("node kitchen message 0: {\"temp\": 21.5}");
+            assertThat(log.messages(Level.INFO)).containsExactly("node kitchen CONNECTED: connected");
+        }
+    }
+
+    @Test
+    void nodeMessages_areLoggedAtInfo_whenAsked() throws Exception {
+        try (LogCapture log = new LogCapture("esplink-log")) {
+            startGateway(Map.of("esplink.log.messages", "INFO"));
+            RecordingNode n = node("kitchen");
+            n.client.send("hello").get(10, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> log.messages(Level.INFO).size() == 2);
+            assertThat(log.messages(Level.INFO)).containsExactly("node kitchen CONNECTED: connected",
+                    "node kitchen message 0: hello");
+        }
     }
 
     private JsonNode nodeJson(String id) throws Exception {

@@ -36,9 +36,15 @@ abstract class GatewayTestSupport {
     static final Duration WAIT = Duration.ofSeconds(20);
     static final String HOST = "127.0.0.1";
     static final long TIMEOUT_MS = 1000;
+    /** The API token of the tests' gateways (esplink.http.token), sent by {@link #get} and {@link #post}. */
+    static final String TOKEN = "test-token-0123456789abcdef";
 
     final ObjectMapper mapper = new ObjectMapper();
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** http, or https for a gateway with esplink.http.tls.keystore (then set {@link #http} to a client that trusts it). */
+    String scheme = "http";
+    /** The token {@link #get} and {@link #post} send; null for none. */
+    String token = TOKEN;
     final List<RecordingNode> nodes = new ArrayList<>();
 
     @TempDir
@@ -47,7 +53,10 @@ abstract class GatewayTestSupport {
     int nodePort;
     int httpPort;
 
-    /** Starts the gateway; {@code extra} are --name=value style overrides on top of the test defaults. */
+    /**
+     * Starts the gateway; {@code extra} are --name=value style overrides on top of the test defaults (a null value
+     * removes the test default).
+     */
     void startGateway(Map<String, String> extra) {
         startGateway(extra, Map.of());
     }
@@ -63,7 +72,9 @@ abstract class GatewayTestSupport {
         props.put("esplink.http.host", HOST);
         props.put("esplink.http.port", String.valueOf(httpPort));
         props.put("esplink.data.dir", dataDir.toString());
+        props.put("esplink.http.token", TOKEN);
         props.putAll(extra);
+        props.values().removeIf(java.util.Objects::isNull); // a null value: application.properties' own
         main = Gateway.create(props, env);
         try {
             main.start();
@@ -99,21 +110,32 @@ abstract class GatewayTestSupport {
     // ---- HTTP ----
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(String path, String contentType, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(body));
+        return http.send(postRequest(path, contentType, body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpRequest postRequest(String path, String contentType, String body) {
+        HttpRequest.Builder b = request(path).POST(HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return b.build();
+    }
+
+    /** A request to the gateway's API with {@link #token}, if any, and a 30 s timeout. */
+    HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
     }
 
     URI uri(String path) {
-        return URI.create("http://" + HOST + ":" + httpPort + path);
+        return URI.create(scheme + "://" + HOST + ":" + httpPort + path);
     }
 
     JsonNode json(HttpResponse<String> r) throws IOException {
