@@ -1,6 +1,8 @@
 # local.py: this node's settings. Copy it to the board next to main.py after editing.
 
-MY_ID = 'kitchen'          # the node's client ID: unique per node, one line, no spaces needed
+# The node's client ID and its secret, as `java -jar esplink-gateway.jar credentials add kitchen` prints them
+# (the gateway admits only nodes with credentials by default; the secret never leaves the ID line).
+MY_ID = 'kitchen:<the secret credentials add printed>'
 SERVER = '192.168.0.10'    # the IP address of the machine that runs the esplink gateway
 PORT = 8123                # the gateway's esplink.port
 SSID = 'my-wifi'           # your WiFi network

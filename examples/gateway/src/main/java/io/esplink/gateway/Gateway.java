@@ -57,6 +57,10 @@ public final class Gateway {
     public static final int EXIT_START = 1;
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("credentials")) {
+            System.exit(CredentialsCommand.commandLine().execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+            return;
+        }
         Map<String, String> overrides;
         try {
             overrides = parseArguments(args);

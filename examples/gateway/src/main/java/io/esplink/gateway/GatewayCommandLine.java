@@ -27,7 +27,8 @@ import picocli.CommandLine.Unmatched;
  * environment variable and application.properties, and {@code -h}/{@code --help}. The main properties are declared
  * here for the help (their defaults are read from application.properties); any other property is taken as well.
  */
-@Command(name = "esplink-gateway", customSynopsis = "java -jar esplink-gateway.jar [--name=value ...]",
+@Command(name = "esplink-gateway", customSynopsis = { "java -jar esplink-gateway.jar [--name=value ...]",
+        "java -jar esplink-gateway.jar credentials add|remove|list [<clientId>...]   (node credentials; --help there)" },
          sortOptions = false, usageHelpAutoWidth = true, showDefaultValues = true,
          description = {
                  "%nThe esplink gateway: micropython-iot nodes connect on esplink.port, the ready routes of "

@@ -72,6 +72,8 @@ abstract class GatewayTestSupport {
         props.put("esplink.http.host", HOST);
         props.put("esplink.http.port", String.valueOf(httpPort));
         props.put("esplink.data.dir", dataDir.toString());
+        // the tests' nodes have no credentials (those are tested on their own)
+        props.put("esplink.anonymous-nodes", "true");
         props.put("esplink.http.token", TOKEN);
         props.putAll(extra);
         props.values().removeIf(java.util.Objects::isNull); // a null value: application.properties' own

@@ -30,8 +30,9 @@ class HttpApiWaitingPostsTest extends GatewayTestSupport {
     @Test
     void threeHundredPostsToANodeThatIsAway_200Wait_healthAnswersAtOnce_theWaitingOnesGet504_theOthers503AtOnce()
             throws Exception {
+        // the node's own queue must not be what refuses them first (maxQueuedPerNode, 100 by default)
         startGateway(Map.of("esplink.http.send-timeout", "8s", "esplink.http.max-waiting",
-                String.valueOf(MAX_WAITING)));
+                String.valueOf(MAX_WAITING), "camel.component.esplink.max-queued-per-node", "1000"));
         RecordingNode away = node("away");
         away.client.close();
         await().atMost(WAIT).until(() -> get("/health").statusCode() == 200

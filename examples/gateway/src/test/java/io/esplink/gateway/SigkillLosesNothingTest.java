@@ -2,6 +2,7 @@ package io.esplink.gateway;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,6 +40,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.esplink.core.CredentialsFile;
 import io.esplink.core.EspLinkClient;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -120,6 +122,7 @@ class SigkillLosesNothingTest {
     private final List<String> timeline = new CopyOnWriteArrayList<>();
     private final List<Path> logs = new ArrayList<>();
     private final Random random = new Random(SEED);
+    private CredentialsFile credentials;
 
     private int nodePort;
     private int httpPort;
@@ -138,6 +141,8 @@ class SigkillLosesNothingTest {
                     Stream.of(cp.split(File.pathSeparator)).filter(e -> e.contains("esplink")).toList());
             nodePort = freePortOutsideEphemeralRange();
             httpPort = freePortOutsideEphemeralRange();
+            // the nodes prove their IDs, as on the gateway's defaults
+            credentials = new CredentialsFile(dataDir.resolve("node-credentials")).load();
             startGateway();
             for (int i = 0; i < NODES; i++) {
                 nodes.add(new Node(String.format(Locale.ROOT, "n%02d", i)));
@@ -501,7 +506,13 @@ class SigkillLosesNothingTest {
 
         Node(String id) {
             this.id = id;
-            this.client = EspLinkClient.builder(HOST, nodePort, id).timeoutMs(TIMEOUT_MS).group(group)
+            String secret;
+            try {
+                secret = credentials.add(id, List.of());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            this.client = EspLinkClient.builder(HOST, nodePort, id + ":" + secret).timeoutMs(TIMEOUT_MS).group(group)
                     .notifier(notifiers.next()).build();
         }
 
