@@ -1,8 +1,8 @@
 package io.esplink.core;
 
 import java.net.InetAddress;
-import java.util.Deque;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.Channel;
@@ -29,7 +29,8 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     private final SessionRegistry registry;
     private final SourceLimits sources;
     private final AtomicInteger open = new AtomicInteger();
-    private final Deque<Channel> evictable = new ConcurrentLinkedDeque<>();
+    /** Open connections that may be closed to make room, oldest first; a closed or recognised one leaves at once. */
+    private final LinkedHashSet<Channel> evictable = new LinkedHashSet<>();
 
     ConnectionGuard(ServerConfig config, SessionRegistry registry) {
         this.config = config;
@@ -45,12 +46,14 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     /** Drops idle source addresses; call every few seconds. */
     void sweep() {
         sources.sweep();
-        evictable.removeIf(ch -> !ch.isActive() || !Boolean.TRUE.equals(ch.attr(EVICTABLE).get()));
     }
 
     /** The connection {@code ch} attached to a node that is recognised: never closed to make room. */
     void recognised(Channel ch) {
         ch.attr(EVICTABLE).set(false);
+        synchronized (evictable) {
+            evictable.remove(ch);
+        }
     }
 
     @Override
@@ -79,14 +82,24 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             return;
         }
         ch.attr(EVICTABLE).set(true);
-        evictable.add(ch);
+        synchronized (evictable) {
+            evictable.add(ch);
+        }
         ctx.fireChannelActive();
     }
 
     /** Closes the oldest connection that may be closed to make room; false if there is none. */
     private boolean makeRoom() {
-        Channel victim;
-        while ((victim = evictable.poll()) != null) {
+        while (true) {
+            Channel victim;
+            synchronized (evictable) {
+                Iterator<Channel> oldest = evictable.iterator();
+                if (!oldest.hasNext()) {
+                    return false;
+                }
+                victim = oldest.next();
+                oldest.remove();
+            }
             if (victim.isActive() && Boolean.TRUE.equals(victim.attr(EVICTABLE).get())) {
                 victim.attr(EVICTABLE).set(false);
                 registry.refuse(victim, "closed to make room",
@@ -95,12 +108,14 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
                 return true;
             }
         }
-        return false;
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         open.decrementAndGet();
+        synchronized (evictable) {
+            evictable.remove(ctx.channel());
+        }
         InetAddress counted = ctx.channel().attr(COUNTED).getAndSet(null);
         if (counted != null) {
             sources.release(counted);

@@ -34,7 +34,9 @@ final class Outbox {
     private final MessageIds ids = new MessageIds();
     private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
     /** By message ID: every message written and not yet ACKed (qos or not, for flow control L21-L22). */
-    private final Outgoing[] unacked = new Outgoing[256];
+    private Outgoing[] unacked = NONE;
+    /** Shared by outboxes that never sent anything (most sessions of a gateway with many nodes): kept empty. */
+    private static final Outgoing[] NONE = new Outgoing[256];
     /** The same, in the order they were first written. */
     private final ArrayDeque<Outgoing> inFlight = new ArrayDeque<>();
     private final Runnable pumpTask = this::pump;
@@ -307,6 +309,9 @@ final class Outbox {
                 }
                 queue.poll();
                 head.mid = ids.next();
+                if (unacked == NONE) {
+                    unacked = new Outgoing[256];
+                }
                 unacked[head.mid] = head;
                 inFlight.add(head);
                 write(ch, head);

@@ -33,10 +33,12 @@ final class Session {
     private final Backpressure backpressure;
     private final Outbox outbox;
     private final InboundWindow window = new InboundWindow();
-    /** Ack mode "processed": the messages being processed, by ID. */
-    private final Delivery[] inProgress = new Delivery[256];
+    /** Ack mode "processed": the messages being processed, by ID (made at the node's first such message). */
+    private Delivery[] inProgress = NO_DELIVERIES;
     /** Ack mode "processed": messages that failed in some listener, kept to skip the others on the resend. */
-    private final Delivery[] partial = new Delivery[256];
+    private Delivery[] partial = NO_DELIVERIES;
+    /** Shared, always empty: a session that never had a message in ack mode processed holds no arrays. */
+    private static final Delivery[] NO_DELIVERIES = new Delivery[256];
     /** Ack mode "processed": per listener with a window store, what its store holds of this node. */
     private final List<Recall> recalls = new ArrayList<>(2);
     /** Per listener, its queue of this node's messages. Notifier thread only. */
@@ -225,6 +227,10 @@ final class Session {
             }
         } else {
             synchronized (this) {
+                if (inProgress == NO_DELIVERIES) {
+                    inProgress = new Delivery[256];
+                    partial = new Delivery[256];
+                }
                 if (inProgress[mid] != null) {
                     // the first copy is still being processed: its outcome decides
                     window.countDuplicate();

@@ -1,5 +1,8 @@
 package io.esplink.core;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -129,7 +132,7 @@ class FrameDecoderFuzzTest {
         boolean refused = rec.tooLong;
         assertThat(ch.isOpen()).as("open unless a line was too long").isEqualTo(!refused);
         if (refused) {
-            assertThat(Links.closeReason(ch)).startsWith("line too long");
+            assertThat(Links.closeReason(ch)).contains("line too long"); // "ID line too long" before the ID
         }
         ch.finishAndReleaseAll();
         assertThat(rec.errors).as("errors other than one LineTooLongException").isEmpty();
@@ -164,6 +167,10 @@ class FrameDecoderFuzzTest {
         }
     }
 
+    /** What refuses a connection that fails before its ID line was read. */
+    private static final SessionRegistry DOOR = new SessionRegistry(new ServerConfig(), null, new ListenerTable(),
+            new Backpressure(1, 1));
+
     /** Records frames and errors; reacts to errors as the gateway's handlers do. */
     private static final class Recorder extends ChannelInboundHandlerAdapter {
         final List<Seen> frames = new ArrayList<>();
@@ -186,7 +193,7 @@ class FrameDecoderFuzzTest {
             } else {
                 errors.add(cause);
             }
-            LinkErrors.handle(ctx.channel(), cause, null);
+            LinkErrors.handle(ctx.channel(), cause, DOOR);
         }
     }
 
@@ -207,7 +214,7 @@ class FrameDecoderFuzzTest {
             if (len > max) {
                 return new Outcome(out, true); // L7
             }
-            out.add(idLine ? new Seen(Frame.Type.ID, -1, utf8(s, start, len)) : line(s, start, len));
+            out.add(idLine ? new Seen(Frame.Type.ID, -1, strictUtf8(s, start, len)) : line(s, start, len));
             idLine = false;
             start = i + 1;
         }
@@ -226,6 +233,16 @@ class FrameDecoderFuzzTest {
         int mid = hi * 16 + lo;
         return len == 2 ? new Seen(Frame.Type.ACK, mid, null) // L5
                 : new Seen(Frame.Type.MESSAGE, mid, utf8(s, start + 2, len - 2));
+    }
+
+    /** An ID line is decoded strictly: not UTF-8, it has no text (two IDs differing in bad bytes stay apart). */
+    private static String strictUtf8(byte[] s, int off, int len) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(s, off, len)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     private static String utf8(byte[] s, int off, int len) {

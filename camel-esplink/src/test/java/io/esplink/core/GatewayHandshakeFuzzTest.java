@@ -8,6 +8,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,13 +56,14 @@ import static org.awaitility.Awaitility.await;
  * </ul>
  * Invariants, for every input:
  * <ul>
- * <li>L14: the gateway writes not one byte before it has read a valid ID line (complete, not empty, at most
- * {@code maxLineLength}, not the ID of a connected node): an invalid one is refused and the connection closed in
- * silence; a valid one is answered with a keepalive at once;</li>
+ * <li>L14: the gateway writes not one byte before it has read a valid ID line (complete, at most
+ * {@link ServerConfig#maxIdLineLength()}, strict UTF-8, a client ID by the rules of {@link ClientIds}, not the ID of a
+ * connected node): an invalid one is refused and the connection closed in silence; a valid one is answered with a
+ * keepalive at once;</li>
  * <li>after the ID it writes only keepalives and ACKs, one ACK per message line, in order, with the message's ID
  * (L9); bad lines (L6) change nothing; an overlong line (L7) closes that connection;</li>
- * <li>the connection is closed for the reason the rules give (handshake timeout, line too long, empty ID, duplicate
- * client), never for an unexpected error, no exception leaves the pipeline, and once closed the node's session is
+ * <li>the connection is closed for the reason the rules give (handshake timeout, ID line too long, line too long, bad client
+ * ID, duplicate client), never for an unexpected error, no exception leaves the pipeline, and once closed the node's session is
  * down and the connection count is back where it was;</li>
  * <li>the neighbour keeps working: every message it sends and every command sent to it arrives exactly once, in
  * order (checked every {@value #EXCHANGE_EVERY} inputs and at the end).</li>
@@ -85,6 +89,8 @@ class GatewayHandshakeFuzzTest {
     static final long TIMEOUT_MS = 1000;
     static final long HANDSHAKE_MS = 1000;
     static final int MAX_LINE = 200;
+    /** The longest ID line: a client ID of at most 64 bytes, a colon, a secret of at most 128 (shorter than lines). */
+    static final int ID_LINE_MAX = Math.min(MAX_LINE, ClientIds.DEFAULT_MAX_LENGTH + 1 + ClientIds.MAX_SECRET_LENGTH);
     static final int EXCHANGE_EVERY = 250;
     static final int FORGET_EVERY = 5000;
     static final int SOCKET_INPUT_MAX = 1024;
@@ -475,16 +481,17 @@ class GatewayHandshakeFuzzTest {
                 }
                 given += plan.reads[i];
                 int lf = indexOf(s, Protocol.LF, given);
-                if (lf < 0 ? given > MAX_LINE : lf > MAX_LINE) {
-                    e.closeReason = "line too long";
+                if (lf < 0 ? given > ID_LINE_MAX : lf > ID_LINE_MAX) {
+                    e.closeReason = "ID line too long";
                     return e;
                 }
                 if (lf < 0) {
                     continue;
                 }
-                String id = new String(s, 0, lf, StandardCharsets.UTF_8);
-                if (id.isEmpty()) {
-                    e.closeReason = "empty client ID";
+                String id = strictUtf8(s, lf);
+                // the rules of a client ID are proven by DoorRulesTest; here they only decide the expected outcome
+                if (id == null || ClientIds.problem(id, ClientIds.DEFAULT_MAX_LENGTH) != null) {
+                    e.closeReason = "bad client ID";
                     return e;
                 }
                 if (id.equals(NEIGHBOUR)) {
@@ -506,6 +513,16 @@ class GatewayHandshakeFuzzTest {
                 }
             }
             return e;
+        }
+
+        private static String strictUtf8(byte[] s, int len) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(s, 0, len))
+                        .toString();
+            } catch (CharacterCodingException x) {
+                return null;
+            }
         }
 
         private static int indexOf(byte[] s, byte b, int end) {

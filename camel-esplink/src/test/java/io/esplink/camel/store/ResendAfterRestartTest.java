@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,6 +17,7 @@ import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.esplink.camel.EspLinkComponent;
 import io.esplink.core.Protocol;
 import io.esplink.core.StoredTail;
 import io.esplink.testing.RawNode;
@@ -30,6 +32,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -142,6 +145,13 @@ class ResendAfterRestartTest {
         return gateway(x -> false, stores);
     }
 
+    /** Waits until the current gateway no longer has a connection of {@code clientId}. */
+    private void awaitGone(String clientId) {
+        EspLinkComponent esplink = contexts.get(contexts.size() - 1).getComponent("esplink", EspLinkComponent.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> esplink.getGateways().values().stream()
+                .noneMatch(g -> g.connectedClientIds().contains(clientId)));
+    }
+
     private RawNode connect(String clientId) throws IOException {
         RawNode n = new RawNode(port);
         nodes.add(n);
@@ -234,6 +244,7 @@ class ResendAfterRestartTest {
             RawNode n = connect("sleepy");
             assertAcked(n, 0, "door closed");
             n.close();
+            awaitGone("sleepy"); // a node that sleeps is seen gone before it wakes (else: a duplicate client, L17)
         }
         restart(store);
         RawNode n = connect("sleepy");
