@@ -63,8 +63,14 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "handshakeTimeout": getOrCreateConfiguration(target).setHandshakeTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": target.setHealthCheckConsumerEnabled(property(camelContext, boolean.class, value)); return true;
+        case "healthcheckexpectednodesenabled":
+        case "healthCheckExpectedNodesEnabled": target.setHealthCheckExpectedNodesEnabled(property(camelContext, boolean.class, value)); return true;
+        case "healthchecklivenessenabled":
+        case "healthCheckLivenessEnabled": target.setHealthCheckLivenessEnabled(property(camelContext, boolean.class, value)); return true;
         case "healthcheckproducerenabled":
         case "healthCheckProducerEnabled": target.setHealthCheckProducerEnabled(property(camelContext, boolean.class, value)); return true;
+        case "healthcheckserverenabled":
+        case "healthCheckServerEnabled": target.setHealthCheckServerEnabled(property(camelContext, boolean.class, value)); return true;
         case "iothreads":
         case "ioThreads": target.setIoThreads(property(camelContext, int.class, value)); return true;
         case "lazystartproducer":
@@ -90,6 +96,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "maxsessions":
         case "maxSessions": getOrCreateConfiguration(target).setMaxSessions(property(camelContext, int.class, value)); return true;
         case "messages": getOrCreateConfiguration(target).setMessages(property(camelContext, boolean.class, value)); return true;
+        case "metricsenabled":
+        case "metricsEnabled": target.setMetricsEnabled(property(camelContext, boolean.class, value)); return true;
         case "nativetransport":
         case "nativeTransport": target.setNativeTransport(property(camelContext, boolean.class, value)); return true;
         case "qos": getOrCreateConfiguration(target).setQos(property(camelContext, boolean.class, value)); return true;
@@ -155,8 +163,14 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "handshakeTimeout": return long.class;
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": return boolean.class;
+        case "healthcheckexpectednodesenabled":
+        case "healthCheckExpectedNodesEnabled": return boolean.class;
+        case "healthchecklivenessenabled":
+        case "healthCheckLivenessEnabled": return boolean.class;
         case "healthcheckproducerenabled":
         case "healthCheckProducerEnabled": return boolean.class;
+        case "healthcheckserverenabled":
+        case "healthCheckServerEnabled": return boolean.class;
         case "iothreads":
         case "ioThreads": return int.class;
         case "lazystartproducer":
@@ -182,6 +196,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "maxsessions":
         case "maxSessions": return int.class;
         case "messages": return boolean.class;
+        case "metricsenabled":
+        case "metricsEnabled": return boolean.class;
         case "nativetransport":
         case "nativeTransport": return boolean.class;
         case "qos": return boolean.class;
@@ -248,8 +264,14 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "handshakeTimeout": return getOrCreateConfiguration(target).getHandshakeTimeout();
         case "healthcheckconsumerenabled":
         case "healthCheckConsumerEnabled": return target.isHealthCheckConsumerEnabled();
+        case "healthcheckexpectednodesenabled":
+        case "healthCheckExpectedNodesEnabled": return target.isHealthCheckExpectedNodesEnabled();
+        case "healthchecklivenessenabled":
+        case "healthCheckLivenessEnabled": return target.isHealthCheckLivenessEnabled();
         case "healthcheckproducerenabled":
         case "healthCheckProducerEnabled": return target.isHealthCheckProducerEnabled();
+        case "healthcheckserverenabled":
+        case "healthCheckServerEnabled": return target.isHealthCheckServerEnabled();
         case "iothreads":
         case "ioThreads": return target.getIoThreads();
         case "lazystartproducer":
@@ -275,6 +297,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "maxsessions":
         case "maxSessions": return getOrCreateConfiguration(target).getMaxSessions();
         case "messages": return getOrCreateConfiguration(target).isMessages();
+        case "metricsenabled":
+        case "metricsEnabled": return target.isMetricsEnabled();
         case "nativetransport":
         case "nativeTransport": return target.isNativeTransport();
         case "qos": return getOrCreateConfiguration(target).isQos();

@@ -3,12 +3,14 @@ package io.esplink.camel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
+import io.esplink.camel.metrics.EspLinkMetrics;
 import io.esplink.core.EspLinkServer;
 import io.esplink.core.GatewayView;
 import io.esplink.core.ServerConfig;
@@ -22,6 +24,8 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import org.apache.camel.Endpoint;
 import org.apache.camel.SSLContextParametersAware;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
@@ -36,11 +40,17 @@ import org.slf4j.LoggerFactory;
  * closed when the last one stops. Its {@link #getConfiguration() configuration} holds the defaults of every endpoint
  * ({@code camel.component.esplink.timeout=5000}). The event loops and the delivery executor are shared by all servers
  * (see the package documentation for which thread runs what).
+ * <p>
+ * With each server it registers a readiness check ({@link EspLinkServerHealthCheck}) and binds the address's meters
+ * ({@link io.esplink.camel.metrics.EspLinkMeterBinder}, where Micrometer and a MeterRegistry are there); with the
+ * first, the liveness check of the event loops ({@link EspLinkLivenessHealthCheck}). All go when the server stops.
  */
 @Component("esplink")
 public class EspLinkComponent extends HealthCheckComponent implements SSLContextParametersAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(EspLinkComponent.class);
+    /** Micrometer is on the class path (an optional dependency): only then is io.esplink.camel.metrics loaded. */
+    private static final boolean MICROMETER = loads("io.micrometer.core.instrument.MeterRegistry");
 
     @Metadata(description = "The defaults of every esplink endpoint of this component: each endpoint starts from a "
                             + "copy and sets its URI's options on it.")
@@ -69,13 +79,31 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
               description = "A delivery executor of your own (a Netty EventExecutorGroup: each node is pinned to one "
                             + "of its executors); not shut down by the component.")
     private EventExecutorGroup deliveryExecutor;
+    @Metadata(label = "health", defaultValue = "true",
+              description = "A readiness check per listening address (esplink-server-HOST:PORT): UP while its node "
+                            + "port is bound and takes connections. false: not registered.")
+    private boolean healthCheckServerEnabled = true;
+    @Metadata(label = "health", defaultValue = "false",
+              description = "The readiness check of each address is also DOWN while a node of its expectedClientIds "
+                            + "is not connected (naming the first ones missing).")
+    private boolean healthCheckExpectedNodesEnabled;
+    @Metadata(label = "health", defaultValue = "true",
+              description = "A liveness check, esplink-liveness: DOWN when an esplink event loop is shut down or has "
+                            + "not run a task for 10 s (stuck). false: not registered.")
+    private boolean healthCheckLivenessEnabled = true;
+    @Metadata(label = "advanced", defaultValue = "true",
+              description = "Bind the esplink meters (esplink.nodes.connected and the others) of each address to "
+                            + "the Camel registry's Micrometer MeterRegistry (the one named metricsRegistry, else the "
+                            + "only one), where Micrometer is on the class path.")
+    private boolean metricsEnabled = true;
 
     private final Map<String, List<EspLinkEndpoint>> endpoints = new HashMap<>();
     private final Map<String, Shared> servers = new HashMap<>();
     private final ContextEvents contextEvents = new ContextEvents();
-    private EventLoopGroup bossGroup;
-    private EventLoopGroup ioGroup;
-    private EventExecutorGroup deliveryGroup;
+    private volatile EventLoopGroup bossGroup;
+    private volatile EventLoopGroup ioGroup;
+    private volatile EventExecutorGroup deliveryGroup;
+    private EspLinkLivenessHealthCheck liveness;
     private boolean ownIoGroup;
     private boolean ownDeliveryGroup;
 
@@ -84,6 +112,9 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
         final EspLinkServer server;
         final ServerOverlay options;
         int refs;
+        /** Its readiness check, if registered, and what removes its meters, if bound. */
+        HealthCheck readiness;
+        AutoCloseable meters;
 
         Shared(EspLinkServer server, ServerOverlay options) {
             this.server = server;
@@ -139,6 +170,7 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
             merged = merged.merge(endpoint.serverOptions(), address);
             ServerConfig config = merged.serverConfig(endpoint.getHost(), endpoint.getPort(), configuration);
             startGroups();
+            registerLiveness();
             EspLinkServer server = new EspLinkServer(config, bossGroup, ioGroup, deliveryGroup,
                     sslContext(merged.ssl(defaultSsl())));
             server.bind();
@@ -147,6 +179,8 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
             } // else once every route of the context has started (see ContextEvents)
             shared = new Shared(server, merged);
             servers.put(address, shared);
+            shared.readiness = registerReadiness(address, server);
+            shared.meters = bindMeters(address, server);
         } else {
             ServerOverlay merged = shared.options.merge(endpoint.serverOptions(), address);
             ServerConfig wanted = merged.serverConfig(endpoint.getHost(), endpoint.getPort(), configuration);
@@ -169,6 +203,94 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
         if (shared != null && --shared.refs == 0) {
             servers.remove(endpoint.address());
             shared.server.stop();
+            forgetMonitoring(shared);
+        }
+    }
+
+    // ---- health and meters ----
+
+    /**
+     * The readiness check of the gateway on {@code address}, registered with Camel's health check registry. A check
+     * turned off is not registered at all (a registered but disabled check answers UNKNOWN, which Camel's
+     * {@code HealthCheckHelper.isResultsUp} counts as not ready).
+     */
+    private HealthCheck registerReadiness(String address, EspLinkServer server) {
+        HealthCheckRegistry registry = HealthCheckRegistry.get(getCamelContext());
+        if (registry == null || !healthCheckServerEnabled) {
+            return null;
+        }
+        EspLinkServerHealthCheck check = new EspLinkServerHealthCheck(address, server,
+                healthCheckExpectedNodesEnabled);
+        check.setCamelContext(getCamelContext());
+        registry.register(check);
+        return check;
+    }
+
+    /** The liveness check of the event loops, registered once they exist. */
+    private void registerLiveness() {
+        HealthCheckRegistry registry = HealthCheckRegistry.get(getCamelContext());
+        if (registry == null || liveness != null || !healthCheckLivenessEnabled) {
+            return;
+        }
+        liveness = new EspLinkLivenessHealthCheck(this::eventLoops, () -> deliveryGroup);
+        liveness.setCamelContext(getCamelContext());
+        registry.register(liveness);
+    }
+
+    /** The event loop groups the component uses now, by the names of their threads. */
+    private Map<String, EventExecutorGroup> eventLoops() {
+        Map<String, EventExecutorGroup> out = new LinkedHashMap<>();
+        EventLoopGroup accept = bossGroup;
+        EventLoopGroup io = ioGroup;
+        if (accept != null) {
+            out.put("esplink-accept", accept);
+        }
+        if (io != null) {
+            out.put("esplink-io", io);
+        }
+        return out;
+    }
+
+    /** The esplink.* meters of the gateway on {@code address}, if Micrometer and a meter registry are there. */
+    private AutoCloseable bindMeters(String address, EspLinkServer server) {
+        if (!metricsEnabled || !MICROMETER) {
+            return null;
+        }
+        try {
+            AutoCloseable meters = EspLinkMetrics.bind(getCamelContext(), server, address);
+            LOG.debug("esplink meters of {}: {}", address, meters != null ? "bound" : "no MeterRegistry in the "
+                                                                                       + "registry");
+            return meters;
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("esplink: cannot bind the meters of {}: {}", address, e.toString());
+            return null;
+        }
+    }
+
+    private static boolean loads(String className) {
+        try {
+            Class.forName(className, false, EspLinkComponent.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private void forgetMonitoring(Shared shared) {
+        if (shared.readiness != null) {
+            HealthCheckRegistry registry = HealthCheckRegistry.get(getCamelContext());
+            if (registry != null) {
+                registry.unregister(shared.readiness);
+            }
+            shared.readiness = null;
+        }
+        if (shared.meters != null) {
+            try {
+                shared.meters.close();
+            } catch (Exception e) {
+                LOG.debug("esplink: removing meters failed", e);
+            }
+            shared.meters = null;
         }
     }
 
@@ -280,8 +402,16 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
         getCamelContext().getManagementStrategy().removeEventNotifier(contextEvents);
         for (Shared s : servers.values()) {
             s.server.stop();
+            forgetMonitoring(s);
         }
         servers.clear();
+        if (liveness != null) {
+            HealthCheckRegistry registry = HealthCheckRegistry.get(getCamelContext());
+            if (registry != null) {
+                registry.unregister(liveness);
+            }
+            liveness = null;
+        }
         if (bossGroup != null) {
             bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
             if (ownIoGroup) {
@@ -354,5 +484,37 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
 
     public void setDeliveryExecutor(EventExecutorGroup deliveryExecutor) {
         this.deliveryExecutor = deliveryExecutor;
+    }
+
+    public boolean isHealthCheckServerEnabled() {
+        return healthCheckServerEnabled;
+    }
+
+    public void setHealthCheckServerEnabled(boolean healthCheckServerEnabled) {
+        this.healthCheckServerEnabled = healthCheckServerEnabled;
+    }
+
+    public boolean isHealthCheckExpectedNodesEnabled() {
+        return healthCheckExpectedNodesEnabled;
+    }
+
+    public void setHealthCheckExpectedNodesEnabled(boolean healthCheckExpectedNodesEnabled) {
+        this.healthCheckExpectedNodesEnabled = healthCheckExpectedNodesEnabled;
+    }
+
+    public boolean isHealthCheckLivenessEnabled() {
+        return healthCheckLivenessEnabled;
+    }
+
+    public void setHealthCheckLivenessEnabled(boolean healthCheckLivenessEnabled) {
+        this.healthCheckLivenessEnabled = healthCheckLivenessEnabled;
+    }
+
+    public boolean isMetricsEnabled() {
+        return metricsEnabled;
+    }
+
+    public void setMetricsEnabled(boolean metricsEnabled) {
+        this.metricsEnabled = metricsEnabled;
     }
 }

@@ -14,6 +14,8 @@ import io.esplink.core.WindowStore;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import org.apache.camel.api.management.ManagedAttribute;
+import org.apache.camel.api.management.ManagedResource;
 import org.apache.camel.health.HealthCheckHelper;
 import org.apache.camel.health.HealthCheckRepository;
 import org.apache.camel.spi.ExceptionHandler;
@@ -28,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Failed exchanges are logged once per change (see {@link FailureLog}) unless an exception handler of the user's
  * is configured, which is then given every one; the consumer's health check is DOWN while they fail.
+ * <p>
+ * Its MBean shows how its route fares and the gateway of its address (see {@link EspLinkGatewayMBean}).
  */
-public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener {
+@ManagedResource(description = "esplink consumer: its route's failures and the gateway on its address")
+public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener, EspLinkGatewayMBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(EspLinkConsumer.class);
 
@@ -132,6 +137,50 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener 
     /** How this consumer's exchanges fail, if they do. */
     FailureLog failures() {
         return failures;
+    }
+
+    @Override
+    public EspLinkEndpoint gatewayEndpoint() {
+        return getEndpoint();
+    }
+
+    @ManagedAttribute(description = "When node messages are acknowledged: received or processed")
+    public String getAckMode() {
+        return ackMode.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @ManagedAttribute(description = "The node this consumer receives from (none: every node)")
+    public String getClientId() {
+        return getEndpoint().getConfiguration().getClientId();
+    }
+
+    @ManagedAttribute(description = "True if node messages come in batches (a List per exchange)")
+    public boolean isBatching() {
+        return batching;
+    }
+
+    @ManagedAttribute(description = "True while the route fails on node messages")
+    public boolean isRouteFailing() {
+        FailureLog f = failures;
+        return f != null && f.isFailing();
+    }
+
+    @ManagedAttribute(description = "Failures of the route on node messages since it last succeeded")
+    public long getRouteFailures() {
+        FailureLog f = failures;
+        return f == null ? 0 : f.currentFailures();
+    }
+
+    @ManagedAttribute(description = "Failures of the route on node messages since the consumer started")
+    public long getRouteFailuresTotal() {
+        FailureLog f = failures;
+        return f == null ? 0 : f.totalFailures();
+    }
+
+    @ManagedAttribute(description = "The cause of the route's last failure while it fails")
+    public String getLastRouteFailure() {
+        FailureLog f = failures;
+        return f == null || !f.isFailing() ? null : f.lastCause();
     }
 
     @Override

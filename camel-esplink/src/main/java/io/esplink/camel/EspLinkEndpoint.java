@@ -9,6 +9,7 @@ import org.apache.camel.Consumer;
 import org.apache.camel.MultipleConsumersSupport;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
+import org.apache.camel.api.management.ManagedResource;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
@@ -17,10 +18,14 @@ import org.apache.camel.support.DefaultEndpoint;
 
 /**
  * Exchange messages with MicroPython WiFi nodes running the unmodified micropython-iot client.
+ * <p>
+ * Its MBean shows the gateway of its address (see {@link EspLinkGatewayMBean}).
  */
+@ManagedResource(description = "esplink endpoint: the gateway on its address, its counters and nodes")
 @UriEndpoint(firstVersion = "0.1.0", scheme = "esplink", title = "EspLink", syntax = "esplink:host:port",
              category = { Category.IOT }, headersClass = EspLinkConstants.class)
-public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint, MultipleConsumersSupport {
+public class EspLinkEndpoint extends DefaultEndpoint
+        implements AsyncEndpoint, MultipleConsumersSupport, EspLinkGatewayMBean {
 
     @UriPath(description = "The address to listen on; 0.0.0.0 for every interface.")
     @Metadata(required = true)
@@ -63,6 +68,11 @@ public class EspLinkEndpoint extends DefaultEndpoint implements AsyncEndpoint, M
         EspLinkConsumer consumer = new EspLinkConsumer(this, processor);
         configureConsumer(consumer);
         return consumer;
+    }
+
+    @Override
+    public EspLinkEndpoint gatewayEndpoint() {
+        return this;
     }
 
     /** host:port, the key of the shared server. */

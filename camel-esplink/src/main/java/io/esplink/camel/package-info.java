@@ -14,6 +14,13 @@
  * <li>{@link io.esplink.camel.EspLinkProducer}: sends the body to a node; asynchronous, the exchange completes (on the
  * delivery executor) when the node acknowledged it.</li>
  * <li>{@link io.esplink.camel.store}: durable stores for the ready routes.</li>
+ * <li>Operating a fleet: a readiness check per address ({@link io.esplink.camel.EspLinkServerHealthCheck}) and a
+ * liveness check of the event loops ({@link io.esplink.camel.EspLinkLivenessHealthCheck}) in Camel's health check
+ * registry; the {@code esplink} dev console ({@link io.esplink.camel.EspLinkDevConsole}); the {@code esplink.*}
+ * Micrometer meters ({@link io.esplink.camel.metrics}, optional: only where Micrometer is on the class path); and
+ * JMX attributes and operations on the endpoint's and consumer's MBeans
+ * ({@link io.esplink.camel.EspLinkGatewayMBean}). All of them read what the core counts anyway
+ * ({@link io.esplink.core.GatewayStats}, {@link io.esplink.core.GatewayView}).</li>
  * </ul>
  * Thread names follow Camel's pattern ({@code Camel (context) thread #n - esplink-io}, {@code ... - esplink-delivery});
  * the component's {@code workerGroup} and {@code deliveryExecutor} take groups of your own instead.

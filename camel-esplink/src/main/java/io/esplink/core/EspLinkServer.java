@@ -195,6 +195,16 @@ public final class EspLinkServer implements GatewayView {
         return serverChannel != null;
     }
 
+    /**
+     * True while the listening socket is bound and takes connections: after {@link #accept()}, before
+     * {@link #quiesce()}.
+     */
+    @Override
+    public boolean isAccepting() {
+        Channel sc = serverChannel;
+        return sc != null && sc.isActive() && sc.config().isAutoRead();
+    }
+
     /** The port actually bound (useful with port 0), or -1 when not running. */
     @Override
     public int localPort() {
@@ -225,6 +235,32 @@ public final class EspLinkServer implements GatewayView {
         return s == null ? null : s.view();
     }
 
+    /**
+     * A page of the nodes the gateway knows, sorted by client ID: at most {@code limit} whose ID comes after
+     * {@code after} (null: from the first). Only the page is made into snapshots, so it stays cheap with many nodes.
+     */
+    @Override
+    public List<NodeView> nodes(String after, int limit) {
+        List<String> ids = new ArrayList<>();
+        for (Session s : registry.all()) {
+            if (after == null || s.id().compareTo(after) > 0) {
+                ids.add(s.id());
+            }
+        }
+        ids.sort(null);
+        List<NodeView> out = new ArrayList<>(Math.min(ids.size(), Math.max(limit, 0)));
+        for (String id : ids) {
+            if (out.size() >= limit) {
+                break;
+            }
+            NodeView v = node(id);
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
     /** Snapshots of every node the gateway knows, sorted by client ID. */
     @Override
     public List<NodeView> nodes() {
@@ -245,6 +281,43 @@ public final class EspLinkServer implements GatewayView {
     @Override
     public int connectionCount() {
         return guard.open();
+    }
+
+    @Override
+    public int sessionCount() {
+        return registry.all().size();
+    }
+
+    @Override
+    public int connectedCount() {
+        return registry.connectedCount();
+    }
+
+    @Override
+    public int pendingToNodes() {
+        return registry.pendingToNodes();
+    }
+
+    @Override
+    public GatewayStats stats() {
+        return registry.stats();
+    }
+
+    /**
+     * Closes the connection of node {@code clientId}, if it has one, with {@code reason} (null: "disconnected by
+     * operator"). Its session stays: messages queued for it wait, and the node, which reconnects by itself after an
+     * outage (L13), finds them when it is back.
+     *
+     * @return true if a connection was closed
+     */
+    public boolean disconnect(String clientId, String reason) {
+        Session s = registry.get(clientId);
+        Channel ch = s == null ? null : s.channel();
+        if (ch == null) {
+            return false;
+        }
+        Links.close(ch, reason == null ? GatewayStats.DISCONNECTED_BY_OPERATOR : reason);
+        return true;
     }
 
     @Override

@@ -11,6 +11,9 @@ public interface GatewayView {
 
     boolean isRunning();
 
+    /** True while the listening socket takes node connections (bound, and the owner has let it accept). */
+    boolean isAccepting();
+
     /** The port actually bound, or -1 when not running. */
     int localPort();
 
@@ -19,6 +22,21 @@ public interface GatewayView {
 
     /** Snapshots of every node the gateway knows, sorted by client ID. */
     List<NodeView> nodes();
+
+    /** A page of them: at most {@code limit} whose client ID comes after {@code after} (null: from the first). */
+    List<NodeView> nodes(String after, int limit);
+
+    /** Nodes the gateway remembers now (connected or not): its sessions. */
+    int sessionCount();
+
+    /** Nodes connected now. */
+    int connectedCount();
+
+    /** Messages to nodes waiting to be sent or acknowledged, over all nodes. */
+    int pendingToNodes();
+
+    /** What the gateway counted since it started: messages, duplicates, resends, connects, refusals, timings. */
+    GatewayStats stats();
 
     /** The client IDs of the nodes connected now, sorted. */
     List<String> connectedClientIds();

@@ -12,11 +12,28 @@ final class InboundWindow {
     private final DuplicateWindow window = new DuplicateWindow();
     private final LongAdder messages = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
+    /** The server's counters too, or null (the node client). */
+    private GatewayStats stats;
+
+    void stats(GatewayStats stats) {
+        this.stats = stats;
+    }
+
+    private void count(boolean fresh) {
+        (fresh ? messages : duplicates).increment();
+        if (stats != null) {
+            if (fresh) {
+                stats.messageIn();
+            } else {
+                stats.duplicateIn();
+            }
+        }
+    }
 
     /** L10 for a message just read (ack on receipt): true if it is new and must be delivered. */
     boolean accept(int mid) {
         boolean fresh = window.accept(mid);
-        (fresh ? messages : duplicates).increment();
+        count(fresh);
         return fresh;
     }
 
@@ -31,7 +48,7 @@ final class InboundWindow {
      */
     void mark(int mid, boolean delivered) {
         window.mark(mid);
-        (delivered ? messages : duplicates).increment();
+        count(delivered);
     }
 
     /** ID 0 arrived: the peer restarted (L10). */
@@ -41,7 +58,7 @@ final class InboundWindow {
 
     /** Counts a duplicate that was not marked (a resend while its first copy is still being processed). */
     void countDuplicate() {
-        duplicates.increment();
+        count(false);
     }
 
     long messages() {

@@ -32,7 +32,7 @@ final class LinkErrors {
             SSLException tls = cause instanceof SSLException ? (SSLException) cause : (SSLException) cause.getCause();
             String reason = "TLS error: " + tls.getMessage();
             if (clientId == null) {
-                registry.refuse(ch, reason, "{}: {} (closing)", who, reason);
+                registry.refuse(ch, "TLS error", "{}: {} (closing)", who, reason); // the kind, not the message
             } else {
                 LOG.warn("{}: {} (closing)", who, reason);
                 Links.close(ch, reason);

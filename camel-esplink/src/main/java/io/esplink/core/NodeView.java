@@ -21,9 +21,12 @@ import java.time.Instant;
  * @param pending              messages to the node waiting to be sent or acknowledged
  * @param protocolErrors       lines from the node that were none of ID, keepalive, ACK or message (L6)
  * @param undeliverable        messages that found no listener (left unacknowledged, so the node keeps them)
+ * @param held                 the node's messages held now, waiting for or in the routes
+ * @param lastPayload          the start of the node's last message, control characters escaped, cut to 100 characters
+ *                             (with "...(n characters)" when longer); null before the first
  */
 public record NodeView(String clientId, boolean connected, Instant connectedSince, Instant disconnectedAt,
                        String lastDisconnectReason, String remoteAddress, int connectCount, Instant lastMessageAt,
                        long messagesIn, long duplicatesIn, long messagesOut, long retransmissions, int pending,
-                       long protocolErrors, long undeliverable) {
+                       long protocolErrors, long undeliverable, int held, String lastPayload) {
 }

@@ -48,6 +48,8 @@ final class Outbox {
 
     private final LongAdder messagesOut = new LongAdder();
     private final LongAdder retransmissions = new LongAdder();
+    /** The server's counters too, or null (the node client). */
+    private GatewayStats stats;
 
     /**
      * @param peerId    the peer's client ID, for messages
@@ -60,6 +62,11 @@ final class Outbox {
         this.timeoutMs = timeoutMs;
         this.maxQueued = maxQueued;
         this.notifier = notifier;
+    }
+
+    /** Counts this peer's traffic in {@code stats} too; before the outbox is used. */
+    void stats(GatewayStats stats) {
+        this.stats = stats;
     }
 
     // ---- the connection ----
@@ -174,6 +181,7 @@ final class Outbox {
     /** An ACK arrived for {@code mid}. Unknown IDs (late, or of a timed out message) are ignored. */
     void onAck(int mid) {
         Outgoing o;
+        long roundTrip = -1;
         synchronized (this) {
             o = unacked[mid];
             if (o == null) {
@@ -182,11 +190,17 @@ final class Outbox {
             unacked[mid] = null;
             inFlight.remove(o);
             o.cancelTimers();
+            if (stats != null && o.sends == 1) {
+                roundTrip = System.nanoTime() - o.writtenAt; // a resent one is ambiguous: not timed
+            }
             if (o.done) {
                 o = null; // a message without qos: told already when written
             } else {
                 o.done = true;
             }
+        }
+        if (roundTrip >= 0) {
+            stats.ackRoundTrip(roundTrip);
         }
         if (o != null) {
             notify(o, null);
@@ -326,9 +340,16 @@ final class Outbox {
     private void write(Channel ch, Outgoing o) {
         if (o.sends++ > 0) {
             retransmissions.increment();
+            if (stats != null) {
+                stats.retransmission();
+            }
             LOG.debug("Resending message {} to '{}'", Protocol.hex(o.mid), peerId);
         } else {
             messagesOut.increment();
+            if (stats != null) {
+                stats.messageOut();
+                o.writtenAt = System.nanoTime();
+            }
         }
         if (o.qos) {
             ch.write(Protocol.message(ch.alloc(), o.mid, o.payload), ch.voidPromise());

@@ -13,6 +13,8 @@ final class Outgoing {
     /** -1 until first written. */
     int mid = -1;
     int sends;
+    /** System.nanoTime() of the first write, where timed (the gateway). */
+    long writtenAt;
     boolean done;
     /** Set when an outage interrupted it: resend once the link is up again (L20). */
     boolean resend;

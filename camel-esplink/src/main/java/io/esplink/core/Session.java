@@ -56,6 +56,15 @@ final class Session {
     private volatile String lastDisconnectReason;
     private volatile long lastMessageAt;
     private volatile long lastUndeliverableWarning;
+    /** The server's counters, or null (set once, before the session is published). */
+    private GatewayStats stats;
+    /**
+     * The start of the node's last message (at most {@link #PREVIEW_KEPT} characters) and its length: for display
+     * only, so plain fields (a reader on another thread may see an older one; a String is always seen whole).
+     */
+    private String lastPayload;
+    private int lastPayloadLength;
+    private static final int PREVIEW_KEPT = 100;
 
     /**
      * @param timeoutMs    L12/L20: how long a message to the node waits for its ACK
@@ -76,6 +85,18 @@ final class Session {
 
     String id() {
         return id;
+    }
+
+    /** Counts this node's traffic in {@code stats} too; before the session is published. */
+    void stats(GatewayStats stats) {
+        this.stats = stats;
+        outbox.stats(stats);
+        window.stats(stats);
+    }
+
+    /** Messages to the node waiting to be sent or acknowledged. */
+    int pendingToNode() {
+        return outbox.pendingCount();
     }
 
     EventExecutor notifier() {
@@ -124,7 +145,18 @@ final class Session {
         return new NodeView(id, outbox.isConnected(), instant(connectedSince), instant(disconnectedAt),
                 lastDisconnectReason, remoteAddress, outbox.connectCount(), instant(lastMessageAt), window.messages(),
                 window.duplicates(), outbox.messagesOut(), outbox.retransmissions(), outbox.pendingCount(),
-                protocolErrors.sum(), undeliverable.sum());
+                protocolErrors.sum(), undeliverable.sum(), held.get(), preview());
+    }
+
+    /** The node's last message, escaped and cut for display, or null before the first. */
+    private String preview() {
+        String p = lastPayload;
+        if (p == null) {
+            return null;
+        }
+        int length = lastPayloadLength;
+        String shown = ClientIds.escape(p, PREVIEW_KEPT);
+        return length > p.length() ? shown + "...(" + length + " characters)" : shown;
     }
 
     private static Instant instant(long epochMs) {
@@ -275,6 +307,8 @@ final class Session {
         }
         long now = System.currentTimeMillis();
         lastMessageAt = now;
+        lastPayloadLength = payload.length();
+        lastPayload = payload.length() <= PREVIEW_KEPT ? payload : payload.substring(0, PREVIEW_KEPT);
         long receivedAt = d != null ? d.receivedAt : now;
         Delivery delivery = d;
         List<EspLinkListener> to = todo;
@@ -466,6 +500,9 @@ final class Session {
             }
             window.mark(mid, d.delivered);
         }
+        if (stats != null) {
+            stats.ackDelay(System.nanoTime() - d.receivedNanos);
+        }
         outbox.ack(mid);
     }
 
@@ -476,6 +513,7 @@ final class Session {
         /** The listeners done with it; few, so a list (listeners compare by identity). */
         final List<EspLinkListener> succeeded = new ArrayList<>(2);
         final long receivedAt = System.currentTimeMillis();
+        final long receivedNanos = System.nanoTime();
         int pending;
         boolean failed;
         /** Given to at least one listener (not only recognised as stored by every store). */

@@ -35,6 +35,8 @@ final class SessionRegistry {
     /** Sessions as their nodes left, oldest first (stale entries are skipped): the order to forget them in. */
     private final ConcurrentLinkedDeque<Gone> gone = new ConcurrentLinkedDeque<>();
     private final RefusalLog refusals = new RefusalLog(LOG);
+    /** What this server counted (for metrics, JMX and consoles). */
+    private final GatewayStats stats = new GatewayStats();
     /** Nodes let in with a warning (not in expectedClientIds), logged in the same bounded amounts. */
     private final RefusalLog strangers = new RefusalLog(LOG);
     /** Connects and disconnects: every one for a small fleet, summed up in a storm. */
@@ -84,10 +86,35 @@ final class SessionRegistry {
                 }
                 s = new Session(clientId, config.timeoutMs(), config.writeDelayMs(), config.maxQueuedPerNode(),
                         notifiers.next(), listeners, backpressure);
+                s.stats(stats);
                 sessions.put(clientId, s);
             }
             return s;
         }
+    }
+
+    GatewayStats stats() {
+        return stats;
+    }
+
+    /** Sessions attached to a connection now. */
+    int connectedCount() {
+        int n = 0;
+        for (Session s : sessions.values()) {
+            if (s.isConnected()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Messages to nodes waiting to be sent or acknowledged, over every session. */
+    int pendingToNodes() {
+        int n = 0;
+        for (Session s : sessions.values()) {
+            n += s.pendingToNode();
+        }
+        return n;
     }
 
     /** Refusals so far, in all, and by reason. */
@@ -211,8 +238,10 @@ final class SessionRegistry {
             LOG.warn("Client '{}' reconnected from {} while up: the connection from {} is closed", clientId, remote,
                     replacedFrom);
             Links.close(replaced, "replaced by a new connection");
+            stats.disconnected("replaced by a new connection");
             fire(s, SessionEvent.Type.DISCONNECTED, "replaced by a new connection", replacedFrom, count - 1);
         }
+        stats.connected();
         comings.refused("connected", "Node '{}' connected from {} (connection {}{})", clientId, remote, count,
                 authenticated ? ", with credentials" : "");
         fire(s, SessionEvent.Type.CONNECTED, "connected", remote, count);
@@ -223,6 +252,7 @@ final class SessionRegistry {
     void detach(Session s, Channel ch, String reason) {
         if (s.detach(ch, reason)) {
             gone.add(new Gone(s, s.disconnectedAt()));
+            stats.disconnected(reason);
             comings.refused("disconnected", "Node '{}' disconnected: {}", s.id(), reason);
             fire(s, SessionEvent.Type.DISCONNECTED, reason, s.remoteAddress(), s.connectCount());
         }
@@ -231,6 +261,7 @@ final class SessionRegistry {
     /** Closes {@code ch} before it attached, counting why and logging it in bounded amounts. */
     void refuse(Channel ch, String reason, String format, Object... args) {
         refusals.refused(reason, format, args);
+        stats.refused(reason);
         Links.close(ch, reason);
     }
 

@@ -16,7 +16,10 @@
  * {@code IdLineHandler} that waits for the ID line and then replaces itself with a {@code SessionHandler}. No part
  * refers back to the one that made it. Outside the core the nodes are seen as {@link io.esplink.core.NodeView}
  * snapshots through {@link io.esplink.core.GatewayView}; listeners get immutable
- * {@link io.esplink.core.InboundMessage}s with a completion.</li>
+ * {@link io.esplink.core.InboundMessage}s with a completion. What a server counts (messages each way, duplicates,
+ * resends, connects and disconnects, refusals, two timings) is in its {@link io.esplink.core.GatewayStats}: a
+ * {@code LongAdder} add per event on the path of a message, nothing allocated, and an optional
+ * {@link io.esplink.core.GatewayStats.Observer} told of each timing (for meters).</li>
  * <li>Node side: {@link io.esplink.core.EspLinkClient}, what {@code iot/client.py} does, in Java.</li>
  * </ul>
  *

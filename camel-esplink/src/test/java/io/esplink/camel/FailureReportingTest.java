@@ -28,7 +28,7 @@ class FailureReportingTest extends EspLinkTestSupport {
     private final AtomicInteger attempts = new AtomicInteger();
 
     private Optional<HealthCheck.Result> consumerCheck() {
-        Collection<HealthCheck.Result> results = HealthCheckHelper.invokeReadiness(context);
+        Collection<HealthCheck.Result> results = HealthCheckHelper.invokeReadiness(context, "full");
         return results.stream().filter(r -> r.getCheck().getId().equals("consumer:store")).findFirst();
     }
 
