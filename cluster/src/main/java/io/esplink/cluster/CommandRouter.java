@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 
 import io.esplink.cluster.PresenceTable.Presence;
 import org.apache.camel.CamelContext;
@@ -62,6 +63,8 @@ public class CommandRouter implements PollHook {
 
     private volatile CamelContext camelContext;
     private volatile ProducerTemplate template;
+    /** Sends forwards and results one at a time, in the order planned: each node's commands stay in order. */
+    private volatile ExecutorService sender;
     private final Map<String, List<Pending>> byNode = new HashMap<>();
     private final OffsetTracker offsets = new OffsetTracker();
 
@@ -165,6 +168,8 @@ public class CommandRouter implements PollHook {
                             evaluate(clientId);
                         }
                     });
+                    sender = context.getExecutorServiceManager().newSingleThreadExecutor(this,
+                            "esplink-command-router");
                     template = context.createProducerTemplate();
                 }
             }
@@ -173,6 +178,10 @@ public class CommandRouter implements PollHook {
 
     /** Stops the router's producer template (destroy method). */
     public void stop() {
+        ExecutorService s = sender;
+        if (s != null) {
+            camelContext.getExecutorServiceManager().shutdown(s);
+        }
         ProducerTemplate t = template;
         if (t != null) {
             try {
@@ -201,11 +210,13 @@ public class CommandRouter implements PollHook {
         List<Runnable> actions = new ArrayList<>();
         synchronized (this) {
             plan(clientId, System.currentTimeMillis(), actions);
+            for (Runnable action : actions) {
+                sender.execute(action); // queued under the lock: in the order planned
+            }
         }
-        actions.forEach(Runnable::run);
     }
 
-    /** Decides what to do with the node's commands; the sends run after the lock is released. */
+    /** Decides what to do with the node's commands; the sends run on the sender thread. */
     private void plan(String clientId, long now, List<Runnable> actions) {
         List<Pending> list = byNode.get(clientId);
         if (list == null) {
@@ -257,26 +268,29 @@ public class CommandRouter implements PollHook {
             Exchange ex = new DefaultExchange(camelContext);
             ex.getMessage().setBody(List.of(
                     CommandResults.message(camelContext, p.clientId, p.id, p.correlationId, result, gatewayId)));
-            template.asyncSend(resultUri, ex).whenComplete((done, error) -> {
-                Throwable failure = error != null ? error : done.getException();
-                synchronized (this) {
-                    if (failure != null) {
-                        p.publishing = false; // the next tick tries again
-                        LOG.warn("Could not publish the result '{}' of command {} (tried again): {}", result, p.id,
-                                failure.toString());
-                        return;
-                    }
-                    List<Pending> list = byNode.get(p.clientId);
-                    if (list != null) {
-                        list.remove(p);
-                        if (list.isEmpty()) {
-                            byNode.remove(p.clientId);
-                        }
-                    }
-                    offsets.done(p.tp, p.offset);
+            Throwable failure;
+            try {
+                failure = template.send(resultUri, ex).getException();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            synchronized (this) {
+                if (failure != null) {
+                    p.publishing = false; // the next tick tries again
+                    LOG.warn("Could not publish the result '{}' of command {} (tried again): {}", result, p.id,
+                            failure.toString());
+                    return;
                 }
-                LOG.debug("Command {} for node '{}': {}", p.id, p.clientId, result);
-            });
+                List<Pending> list = byNode.get(p.clientId);
+                if (list != null) {
+                    list.remove(p);
+                    if (list.isEmpty()) {
+                        byNode.remove(p.clientId);
+                    }
+                }
+                offsets.done(p.tp, p.offset);
+            }
+            LOG.debug("Command {} for node '{}': {}", p.id, p.clientId, result);
         });
     }
 
@@ -296,16 +310,19 @@ public class CommandRouter implements PollHook {
         Exchange ex = new DefaultExchange(camelContext);
         ex.getMessage().setBody(records);
         LOG.debug("Handing {} command(s) for node '{}' to gateway '{}'", records.size(), clientId, target);
-        template.asyncSend(forwardUri, ex).whenComplete((done, error) -> {
-            Throwable failure = error != null ? error : done.getException();
-            if (failure != null) {
-                LOG.warn("Could not hand commands for node '{}' to gateway '{}' (tried again): {}", clientId, target,
-                        failure.toString());
-                synchronized (this) {
-                    commands.forEach(p -> p.forwardedTo = null);
-                }
+        Throwable failure;
+        try {
+            failure = template.send(forwardUri, ex).getException();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (failure != null) {
+            LOG.warn("Could not hand commands for node '{}' to gateway '{}' (tried again): {}", clientId, target,
+                    failure.toString());
+            synchronized (this) {
+                commands.forEach(p -> p.forwardedTo = null);
             }
-        });
+        }
     }
 
     // ---- on the command consumer's own thread

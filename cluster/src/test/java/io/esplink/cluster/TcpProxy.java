@@ -68,6 +68,15 @@ final class TcpProxy implements AutoCloseable {
         down.remove(backend);
     }
 
+    /** Cuts every connection and takes no more (as the crash of the machine behind it). */
+    void downAll() {
+        backends.forEach(this::down);
+    }
+
+    void upAll() {
+        down.clear();
+    }
+
     private void acceptLoop() {
         while (!closed) {
             Socket client;
