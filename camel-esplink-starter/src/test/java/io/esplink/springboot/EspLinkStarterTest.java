@@ -87,8 +87,9 @@ class EspLinkStarterTest {
             sensor.send("{\"t\":19.5}").get(20, TimeUnit.SECONDS);
             assertThat(ROUTED).containsExactly("boot-sensor: {\"t\":19.5}");
 
-            // returns once the node has ACKed
+            // returns once the node has ACKed; its application gets the line right after its ACK
             producer.sendBodyAndHeader("direct:command", "on", "CamelEspLinkClientId", "boot-led");
+            await().atMost(WAIT).until(() -> !received.isEmpty());
             assertThat(received).containsExactly("on");
         }
     }
