@@ -2,8 +2,11 @@ package io.esplink.camel;
 
 import java.time.Instant;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -21,11 +24,14 @@ import org.apache.camel.Message;
  * A message becomes {@code {"receivedAt":"2026-11-24T10:15:30.123Z","clientId":"kitchen","messageId":5,
  * "connectCount":1,"remoteAddress":"192.168.1.20:50123","payload":"..."}}; an event (events=true) becomes
  * {@code {"at":"...","clientId":"kitchen","event":"DISCONNECTED","online":false,"reason":"...","connectCount":1,
- * "remoteAddress":"..."}}. The payload stays the string the node sent, so nothing is lost whether or not it is JSON.
+ * "remoteAddress":"..."}}. A payload that is a JSON object or array is kept as JSON, exactly as the node sent it
+ * ({@code "payload":{"t":21.5}}); any other payload is a JSON string ({@code "payload":"ping"}).
  */
 public final class EspLinkRecords {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper STRICT = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private EspLinkRecords() {
     }
@@ -47,7 +53,7 @@ public final class EspLinkRecords {
             n.put("messageId", mid);
         }
         putCommon(n, in);
-        n.put("payload", in.getBody(String.class));
+        putPayload(n, in.getBody(String.class));
         return n.toString();
     }
 
@@ -61,7 +67,7 @@ public final class EspLinkRecords {
         if (m.remoteAddress() != null) {
             n.put("remoteAddress", m.remoteAddress());
         }
-        n.put("payload", m.payload());
+        putPayload(n, m.payload());
         return n.toString();
     }
 
@@ -98,6 +104,32 @@ public final class EspLinkRecords {
             dotsOnly &= c == '.';
         }
         return dotsOnly ? "_" + sb : sb.toString();
+    }
+
+    /**
+     * The payload as JSON, verbatim, when it is a JSON object or array on one line (it parses, with nothing after it);
+     * as a JSON string otherwise.
+     */
+    private static void putPayload(ObjectNode n, String payload) {
+        if (payload != null && isJsonDocument(payload)) {
+            n.putRawValue("payload", new RawValue(payload));
+        } else {
+            n.put("payload", payload);
+        }
+    }
+
+    private static boolean isJsonDocument(String s) {
+        String t = s.strip();
+        if (t.isEmpty() || (t.charAt(0) != '{' && t.charAt(0) != '[') || s.indexOf('\n') >= 0
+            || s.indexOf('\r') >= 0) {
+            return false;
+        }
+        try {
+            JsonNode parsed = STRICT.readTree(t);
+            return parsed != null && parsed.isContainerNode();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private static void putCommon(ObjectNode n, Message in) {

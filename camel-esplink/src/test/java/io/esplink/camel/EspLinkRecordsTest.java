@@ -39,7 +39,21 @@ class EspLinkRecordsTest {
         assertThat(n.get("connectCount").asInt()).isEqualTo(3);
         assertThat(n.get("remoteAddress").asText()).isEqualTo("127.0.0.1:5000");
         assertThat(n.get("receivedAt").asText()).isEqualTo("2026-11-18T11:06:40.123Z");
-        assertThat(n.get("payload").asText()).isEqualTo("{\"t\":21.5, \"note\":\"a\\\\b\"}");
+        // JSON stays JSON, as the node wrote it
+        assertThat(n.get("payload")).isEqualTo(mapper.readTree("{\"t\":21.5, \"note\":\"a\\\\b\"}"));
+        assertThat(line).contains("\"payload\":{\"t\":21.5, \"note\":\"a\\\\b\"}");
+    }
+
+    @Test
+    void messageRecord_keepsOtherPayloads_asStrings() throws Exception {
+        for (String payload : new String[] {"ping", "21.5", "true", "\"quoted\"", "{\"t\":1} trailing", "{\"t\":",
+                "[1,2", " ", "{\"a\":1}{\"b\":2}"}) {
+            JsonNode n = mapper.readTree(EspLinkRecords.record(exchange(payload)));
+            assertThat(n.get("payload").isTextual()).as(payload).isTrue();
+            assertThat(n.get("payload").asText()).isEqualTo(payload);
+        }
+        JsonNode array = mapper.readTree(EspLinkRecords.record(exchange("[1,\"two\"]")));
+        assertThat(array.get("payload").isArray()).isTrue();
     }
 
     @Test

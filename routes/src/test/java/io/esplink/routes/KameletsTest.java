@@ -23,6 +23,7 @@ class KameletsTest extends RouteFileTestSupport {
                         port: "{{esplink.port}}"
                         timeout: "{{esplink.timeout}}"
                         clientId: sensor
+                        ackMode: processed
                       steps:
                         - setBody:
                             simple: "seen ${body} from ${header.CamelEspLinkClientId}"
@@ -37,7 +38,7 @@ class KameletsTest extends RouteFileTestSupport {
         RecordingNode display = node("display");
         RecordingNode sensor = node("sensor");
 
-        // processed (the source's default): ACKed only once the display has ACKed the relayed line
+        // processed: ACKed only once the display has ACKed the relayed line
         sensor.client.send("21.5").get(10, TimeUnit.SECONDS);
         await().atMost(WAIT).until(() -> display.received.size() >= 1);
         assertThat(display.received).containsExactly("seen 21.5 from sensor");

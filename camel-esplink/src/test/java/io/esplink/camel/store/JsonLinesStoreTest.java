@@ -52,7 +52,7 @@ class JsonLinesStoreTest {
 
         List<String> lines = Files.readAllLines(dir.resolve("messages/kitchen.jsonl"));
         assertThat(lines).hasSize(2);
-        assertThat(lines.get(0)).contains("\"messageId\":0").contains("\"payload\":\"{\\\"t\\\":21.5}\"");
+        assertThat(lines.get(0)).contains("\"messageId\":0").contains("\"payload\":{\"t\":21.5}");
         assertThat(Files.readAllLines(dir.resolve("events/kitchen.jsonl"))).singleElement().asString()
                 .contains("\"event\":\"CONNECTED\"");
     }

@@ -27,6 +27,10 @@ import org.apache.camel.spi.PropertiesComponent;
 public class GatewayApiRoutes extends RouteBuilder {
 
     static final String JSON = "application/json";
+    /** Every endpoint of the API, as the startup line lists them. */
+    static final String ENDPOINTS = "GET /nodes, GET|POST /nodes/{id}/messages, GET /health, GET /openapi.json";
+    /** The OpenAPI document of the API (camel-openapi-java, from the REST DSL below). */
+    static final String OPENAPI = "/openapi.json";
 
     @Override
     public void configure() throws Exception {
@@ -45,7 +49,13 @@ public class GatewayApiRoutes extends RouteBuilder {
 
         // the body is the line to send, whatever the Content-Type: curl -d sends form-urlencoded
         restConfiguration().component("platform-http").bindingMode(RestBindingMode.off)
-                .endpointProperty("populateBodyWithForm", "false");
+                .endpointProperty("populateBodyWithForm", "false")
+                .apiContextPath(OPENAPI)
+                .apiProperty("api.title", "esplink gateway API")
+                .apiProperty("api.version", "0.1.0")
+                .apiProperty("api.description", "The nodes of an esplink gateway, their stored messages, and commands to "
+                                                + "them. Every request but GET /health needs 'Authorization: Bearer "
+                                                + "<token>'. Errors are JSON: {\"status\":404,\"error\":\"...\"}.");
 
         onException(SendTimeoutException.class).handled(true)
                 .process(e -> api.error(e, 504, e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class)));
@@ -63,6 +73,8 @@ public class GatewayApiRoutes extends RouteBuilder {
         // POST /nodes/{id}/messages: HttpApiHandlers hands it to this route asynchronously
         rest("/health").id("esplink-api-health-rest")
                 .get().produces(JSON).to("direct:esplink-api-health");
+        // the OpenAPI document: what each endpoint takes and answers, POST /nodes/{id}/messages included
+        OpenApiDocs.describe(this);
 
         from("direct:esplink-api-nodes").routeId("esplink-api-list")
                 .bean(api, "listNodes");

@@ -109,6 +109,11 @@ final class HttpApiHandlers extends ServiceSupport implements CamelContextAware 
         if (authRoute == null) {
             // stays until the server is closed: nothing must answer without the token meanwhile
             authRoute = router.route().order(FIRST).handler(this::authenticate);
+            // JSON errors on every path: after every other route, whatever no route answered (an unknown path, or a
+            // method the path lacks)
+            router.route().order(Integer.MAX_VALUE).handler(ctx -> json(ctx, 404, new ApiJson.Error(404,
+                    "No such endpoint: " + ctx.request().method() + " " + ctx.normalizedPath() + " (the API: "
+                    + GatewayApiRoutes.ENDPOINTS + ")")));
         }
         sendRoute = router.route(HttpMethod.POST, "/nodes/:id/messages").order(FIRST + 1)
                 .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))

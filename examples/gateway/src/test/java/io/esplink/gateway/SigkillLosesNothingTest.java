@@ -340,12 +340,12 @@ class SigkillLosesNothingTest {
                     rec = null;
                 }
                 if (rec == null || !rec.isObject() || !rec.path("clientId").isTextual()
-                    || !rec.path("messageId").isInt() || !rec.path("payload").isTextual()) {
+                    || !rec.path("messageId").isInt() || !rec.path("payload").isObject()) {
                     bad.add(name + " line " + (i + 1) + ": not one JSON record: '" + abbreviate(line) + "'");
                     continue;
                 }
                 String clientId = rec.get("clientId").asText();
-                Long seq = seq(clientId, rec.get("payload").asText());
+                Long seq = seq(clientId, rec.get("payload").toString()); // the node's JSON, kept as JSON
                 if (seq == null || !clientId.equals(fileNode)) {
                     bad.add(name + " line " + (i + 1) + ": unexpected record '" + abbreviate(line) + "'");
                     continue;
