@@ -199,7 +199,10 @@
   function compare(a, b) {
     let x;
     let y;
-    if (sortKey === 'state') {
+    if (sortKey === 'id') {
+      x = a.id;
+      y = b.id;
+    } else if (sortKey === 'state') {
       x = STATE_ORDER[a.state];
       y = STATE_ORDER[b.state];
     } else if (sortKey === 'last') {
@@ -209,10 +212,18 @@
       x = a[sortKey] || 0;
       y = b[sortKey] || 0;
     }
-    if (x < y) return -sortDir;
-    if (x > y) return sortDir;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    if (sortKey === 'id' || sortKey === 'last') {
+      const c = byName.compare(x, y);
+      if (c !== 0) return c * sortDir;
+    } else {
+      if (x < y) return -sortDir;
+      if (x > y) return sortDir;
+    }
+    return byName.compare(a.id, b.id);
   }
+
+  // sensor-2 before sensor-10
+  const byName = new Intl.Collator('en', { numeric: true });
 
   function rebuildView() {
     const text = $('filter').value.trim().toLowerCase();
@@ -226,8 +237,8 @@
     list.sort(compare);
     view = list.map((r) => r.id);
     $('spacer').style.height = (view.length * rowHeight) + 'px';
-    $('count').textContent = view.length === rows.size ? rows.size + ' nodes'
-      : view.length + ' of ' + rows.size + ' nodes';
+    const nodes = (n) => n + (n === 1 ? ' node' : ' nodes');
+    $('count').textContent = view.length === rows.size ? nodes(rows.size) : view.length + ' of ' + nodes(rows.size);
     for (const b of document.querySelectorAll('.grid-head button')) {
       b.classList.toggle('sorted', b.dataset.sort === sortKey);
       b.classList.toggle('asc', b.dataset.sort === sortKey && sortDir > 0);
@@ -325,7 +336,8 @@
     const s = $('summary');
     s.textContent = '';
     const last = hist.in.length ? hist.in[hist.in.length - 1] : 0;
-    const parts = [[rows.size, ' nodes · '], [up, ' up · '], [down, ' down · '], [fmt(last), ' messages/s in']];
+    const parts = [[rows.size, rows.size === 1 ? ' node · ' : ' nodes · '], [up, ' up · '], [down, ' down · '],
+      [fmt(last), ' messages/s in']];
     for (const [v, label] of parts) {
       s.appendChild(el('b', null, String(v)));
       s.appendChild(document.createTextNode(label));
@@ -564,14 +576,16 @@
     }
   }
 
-  // connected periods in green, disconnected ones in red, from the oldest event shown (at least the last hour) to now
+  // connected periods in green, disconnected ones in red, from a little before the oldest event shown (at least the
+  // last ten minutes) to now; grey before the first event
   function drawTimeline(list) {
     const svg = $('timeline');
     svg.textContent = '';
     const w = svg.clientWidth || 800;
     const events = list.slice().reverse().map((e) => ({ t: Date.parse(e.at), up: e.event === 'CONNECTED' }));
     const end = now();
-    const start = Math.min(end - HOUR, events.length ? events[0].t : end - HOUR);
+    const oldest = events.length ? events[0].t : end;
+    const start = Math.min(end - 10 * 60 * 1000, oldest - (end - oldest) * 0.05);
     const x = (t) => ((t - start) / (end - start)) * w;
     const NS = 'http://www.w3.org/2000/svg';
     const rect = (from, to, cls, title) => {
