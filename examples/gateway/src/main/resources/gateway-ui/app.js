@@ -399,6 +399,7 @@
     g.textAlign = 'center';
     g.textBaseline = 'top';
     for (let m = 60; m >= 0; m -= 15) {
+      g.textAlign = m === 0 ? 'right' : 'center';
       g.fillText(m === 0 ? 'now' : '−' + m + ' min', left + pw - (m / 60) * pw, top + ph + 5);
     }
     const t = hist.t;
@@ -457,6 +458,7 @@
     $('messages').textContent = '';
     $('events').textContent = '';
     $('timeline').textContent = '';
+    $('timeline-start').textContent = '';
     refreshNode(true);
   }
 
@@ -581,18 +583,18 @@
   function drawTimeline(list) {
     const svg = $('timeline');
     svg.textContent = '';
-    const w = svg.clientWidth || 800;
     const events = list.slice().reverse().map((e) => ({ t: Date.parse(e.at), up: e.event === 'CONNECTED' }));
     const end = now();
     const oldest = events.length ? events[0].t : end;
     const start = Math.min(end - 10 * 60 * 1000, oldest - (end - oldest) * 0.05);
-    const x = (t) => ((t - start) / (end - start)) * w;
+    // in percent of the width: the bars follow the page's width without a redraw
+    const x = (t) => ((t - start) / (end - start)) * 100;
     const NS = 'http://www.w3.org/2000/svg';
     const rect = (from, to, cls, title) => {
       const r = document.createElementNS(NS, 'rect');
-      r.setAttribute('x', x(from));
+      r.setAttribute('x', x(from) + '%');
       r.setAttribute('y', 4);
-      r.setAttribute('width', Math.max(1, x(to) - x(from)));
+      r.setAttribute('width', Math.max(0.1, x(to) - x(from)) + '%');
       r.setAttribute('height', 22);
       r.setAttribute('class', cls);
       const tt = document.createElementNS(NS, 'title');
@@ -609,16 +611,7 @@
       up = e.up;
     }
     rect(t, end, up === null ? 'unknown' : up ? 'up' : 'down', up === null ? 'no event' : up ? 'connected now' : 'disconnected now');
-    const label = (text, px, anchor) => {
-      const tx = document.createElementNS(NS, 'text');
-      tx.setAttribute('x', px);
-      tx.setAttribute('y', 42);
-      tx.setAttribute('text-anchor', anchor);
-      tx.textContent = text;
-      svg.appendChild(tx);
-    };
-    label(localTime(new Date(start).toISOString()), 0, 'start');
-    label('now', w, 'end');
+    $('timeline-start').textContent = localTime(new Date(start).toISOString());
   }
 
   async function send(ev) {
