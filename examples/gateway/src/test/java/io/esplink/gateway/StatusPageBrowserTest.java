@@ -15,7 +15,7 @@ import io.esplink.core.NodeView;
 import io.esplink.testing.RecordingNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -40,10 +40,14 @@ class StatusPageBrowserTest extends GatewayTestSupport {
     private static ChromeDriver driver;
     private static Path profile;
 
-    @BeforeAll
-    static void startBrowser() throws IOException {
+    /** One browser for the class, started by the first test; each test is skipped, with the reason, without one. */
+    @BeforeEach
+    void startBrowser() throws IOException {
         Optional<Browser.Install> install = Browser.find();
         assumeTrue(install.isPresent(), Browser.missing());
+        if (driver != null) {
+            return;
+        }
         profile = Files.createTempDirectory("esplink-chromium-");
         Files.createDirectories(SCREENSHOTS);
         driver = Browser.start(install.get(), profile, Path.of("target", "chromedriver.log"));
