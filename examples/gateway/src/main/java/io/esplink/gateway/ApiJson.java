@@ -76,6 +76,14 @@ final class ApiJson {
     record Message(String receivedAt, int messageId, String payload) {
     }
 
+    /** A stored connection event of {@code GET /nodes/{id}/events}: CONNECTED or DISCONNECTED, and why. */
+    record Event(String at, String event, String reason, String remoteAddress, Integer connectCount) {
+    }
+
+    /** {@code POST /ui/tickets}: a ticket that opens the status page's event stream once, within {@code expiresInMs}. */
+    record Ticket(String ticket, long expiresInMs, String events) {
+    }
+
     /** {@code POST /nodes/{id}/messages}: the node ACKed the line. */
     record Sent(String clientId, boolean delivered, String payload) {
     }

@@ -166,10 +166,12 @@ public final class Gateway {
                 PropertiesComponent pc = m.getCamelContext().getPropertiesComponent();
                 boolean https = keyStore(pc, HTTP_TLS) != null;
                 String httpHost = pc.resolveProperty("esplink.http.host").orElse("?");
-                LOG.info("esplink gateway ready: nodes on {}:{}{}, HTTP API on {}://{}:{} ({}), data in {}, routes {}",
+                String web = (https ? "https" : "http") + "://" + httpHost + ":"
+                             + pc.resolveProperty("esplink.http.port").orElse("?");
+                LOG.info("esplink gateway ready: nodes on {}:{}{}, HTTP API on {} ({}), status page on {}/, data in {}, "
+                         + "routes {}",
                         pc.resolveProperty("esplink.host").orElse("?"), pc.resolveProperty("esplink.port").orElse("?"),
-                        keyStore(pc, NODE_TLS) != null ? " (TLS)" : "", https ? "https" : "http", httpHost,
-                        pc.resolveProperty("esplink.http.port").orElse("?"), GatewayApiRoutes.ENDPOINTS,
+                        keyStore(pc, NODE_TLS) != null ? " (TLS)" : "", web, GatewayApiRoutes.ENDPOINTS, web,
                         pc.resolveProperty("esplink.data.dir").orElse("?"), pc.resolveProperty(ROUTES).orElse(""));
                 if (!https && !isLoopback(httpHost)) {
                     LOG.warn("The HTTP API listens on {} without TLS: its token and data cross the network in clear "

@@ -16,6 +16,7 @@ import org.apache.camel.spi.PropertiesComponent;
  * <ul>
  * <li>{@code GET /nodes?limit=N&after=ID}: a page of the known nodes, connected or not, with their counters;</li>
  * <li>{@code GET /nodes/{id}/messages?limit=N}: the latest stored messages of a node, newest first;</li>
+ * <li>{@code GET /nodes/{id}/events?limit=N}: the latest stored connection events of a node, newest first;</li>
  * <li>{@code POST /nodes/{id}/messages}: sends the body (one line, or JSON) to the node and answers once the node
  * ACKed it: 200, or 504 when it did not within {@code esplink.http.send-timeout}, 404 for a node never seen, 400 for
  * a body that cannot be sent, 503 when {@code esplink.http.max-waiting} POSTs wait already. Served by
@@ -23,6 +24,9 @@ import org.apache.camel.spi.PropertiesComponent;
  * {@value HttpApiHandlers#SEND_ROUTE};</li>
  * <li>{@code GET /health}: 200 when the node listener, the database and every route are up, else 503.</li>
  * </ul>
+ * Beside them: the status page ({@link StatusPage}: {@code GET /}, its event stream) and Camel's own observability
+ * endpoints ({@code /observe/health}, {@code /observe/metrics}, {@code /observe/info}, the developer console), which
+ * Camel Main puts on the same server ({@code camel.management.*} in application.properties).
  */
 public class GatewayApiRoutes extends RouteBuilder {
 
@@ -44,6 +48,14 @@ public class GatewayApiRoutes extends RouteBuilder {
         NodesApi api = new NodesApi(getContext(), host + ":" + port,
                 pc.resolveProperty("esplink.expected").orElse(""), http);
         getContext().getRegistry().bind("esplinkNodesApi", api);
+        // the status page: its monitor (fed by the node route's bean step too), its files and event stream
+        FleetMonitor fleet = new FleetMonitor(FleetSource.of(api), api.expectedClientIds());
+        fleet.setStore(api::store);
+        getContext().getRegistry().bind(FleetMonitor.BEAN, fleet);
+        EventTickets tickets = new EventTickets();
+        http.setOpenAccess(tickets, new OpenObserveHealth(getContext()));
+        getContext().addService(fleet, true, true);
+        getContext().addService(new StatusPage(fleet, tickets, HttpApiHandlers.FIRST + 2), true, true);
 
         String producer = "esplink:" + host + ":" + port + "?sendTimeout={{esplink.http.send-timeout}}";
 
@@ -69,7 +81,8 @@ public class GatewayApiRoutes extends RouteBuilder {
 
         rest("/nodes").id("esplink-api-nodes")
                 .get().produces(JSON).to("direct:esplink-api-nodes")
-                .get("/{id}/messages").produces(JSON).to("direct:esplink-api-messages");
+                .get("/{id}/messages").produces(JSON).to("direct:esplink-api-messages")
+                .get("/{id}/events").produces(JSON).to("direct:esplink-api-events");
         // POST /nodes/{id}/messages: HttpApiHandlers hands it to this route asynchronously
         rest("/health").id("esplink-api-health-rest")
                 .get().produces(JSON).to("direct:esplink-api-health");
@@ -80,6 +93,8 @@ public class GatewayApiRoutes extends RouteBuilder {
                 .bean(api, "listNodes");
         from("direct:esplink-api-messages").routeId("esplink-api-messages")
                 .bean(api, "latestMessages");
+        from("direct:esplink-api-events").routeId("esplink-api-events")
+                .bean(api, "latestEvents");
         from(HttpApiHandlers.SEND_ROUTE).routeId("esplink-api-send")
                 .bean(api, "prepareSend")
                 .filter(header(Exchange.HTTP_RESPONSE_CODE).isNull())

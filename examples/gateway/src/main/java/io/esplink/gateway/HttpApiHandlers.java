@@ -37,9 +37,18 @@ import org.slf4j.LoggerFactory;
  * node's ACK or the send timeout, on an esplink thread), on the request's event loop. At most
  * {@code esplink.http.max-waiting} POSTs may wait at once; beyond that the answer is 503 at once.
  * <p>
- * <b>Token.</b> Every request needs {@code Authorization: Bearer <token>} ({@link ApiToken}) except
- * {@code GET /health} without an {@code Authorization} header, which answers without details. The check runs on the
- * event loop before anything else (body, route, worker), so a request without the token costs no worker thread.
+ * <b>Token.</b> Every request needs {@code Authorization: Bearer <token>} ({@link ApiToken}) except, without an
+ * {@code Authorization} header:
+ * <ul>
+ * <li>{@code GET /health}, which answers without details, and {@code GET /observe/health[/live|/ready]}, answered here
+ * with the overall state only ({@link OpenObserveHealth}); with the token the latter is Camel's own endpoint;</li>
+ * <li>the status page's files ({@code GET /}, {@code GET /ui/<file>}), which hold no data;</li>
+ * <li>{@code GET /ui/events?ticket=T} with a ticket from {@code POST /ui/tickets} ({@link EventTickets}), since a
+ * browser's EventSource cannot send the header.</li>
+ * </ul>
+ * Everything else needs it: the API, {@code /observe/metrics}, {@code /observe/info}, the developer console
+ * ({@code /q/dev}, {@code /observe/dev-console}), which name nodes. The check runs on the event loop before anything
+ * else (body, route, worker), so a request without the token costs no worker thread.
  */
 final class HttpApiHandlers extends ServiceSupport implements CamelContextAware {
 
@@ -47,7 +56,7 @@ final class HttpApiHandlers extends ServiceSupport implements CamelContextAware 
     /** Longest POST body accepted, in bytes: far above any line a node can take. */
     static final int MAX_BODY = 64 * 1024;
     /** Before every other route of the router. */
-    private static final int FIRST = Integer.MIN_VALUE + 1000;
+    static final int FIRST = Integer.MIN_VALUE + 1000;
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApiHandlers.class);
 
@@ -55,6 +64,8 @@ final class HttpApiHandlers extends ServiceSupport implements CamelContextAware 
     private final Semaphore waiting;
     private CamelContext context;
     private volatile ApiToken token;
+    private EventTickets tickets;
+    private OpenObserveHealth openObserveHealth;
     private AsyncProducer sendProducer;
     private Route authRoute;
     private Route sendRoute;
@@ -75,6 +86,12 @@ final class HttpApiHandlers extends ServiceSupport implements CamelContextAware 
     @Override
     public void setCamelContext(CamelContext camelContext) {
         this.context = camelContext;
+    }
+
+    /** What opens the status page's event stream, and the open answer of {@code /observe/health}. */
+    void setOpenAccess(EventTickets tickets, OpenObserveHealth openObserveHealth) {
+        this.tickets = tickets;
+        this.openObserveHealth = openObserveHealth;
     }
 
     /** POSTs waiting for their node now. */
@@ -134,9 +151,33 @@ final class HttpApiHandlers extends ServiceSupport implements CamelContextAware 
 
     private void authenticate(RoutingContext ctx) {
         String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-        if (authorization == null && ctx.request().method() == HttpMethod.GET && "/health".equals(ctx.normalizedPath())) {
-            ctx.next(); // open, without details
-            return;
+        String path = ctx.normalizedPath();
+        if (ctx.request().method() == HttpMethod.GET) {
+            if (StatusPage.isPageFile(path)) {
+                ctx.next(); // the page's files: no data
+                return;
+            }
+            if (authorization == null) {
+                if ("/health".equals(path)) {
+                    ctx.next(); // open, without details
+                    return;
+                }
+                if (openObserveHealth != null && OpenObserveHealth.handles(path)) {
+                    openObserveHealth.answer(ctx); // the overall state only
+                    return;
+                }
+                if (tickets != null && StatusPage.EVENTS.equals(path)) {
+                    if (tickets.redeem(ctx.request().getParam("ticket"))) {
+                        ctx.next();
+                        return;
+                    }
+                    ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"esplink\"");
+                    json(ctx, 401, new ApiJson.Error(401, "The event stream needs a ticket from POST "
+                                                          + StatusPage.TICKETS + " (with the token), used within "
+                                                          + EventTickets.TTL_MS / 1000 + " s and only once"));
+                    return;
+                }
+            }
         }
         if (authorized(authorization)) {
             ctx.next();

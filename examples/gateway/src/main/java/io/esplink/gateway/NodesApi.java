@@ -2,7 +2,11 @@ package io.esplink.gateway;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -156,6 +160,45 @@ public class NodesApi {
         List<ApiJson.Message> out = new ArrayList<>();
         for (JdbcStore.StoredMessage m : store.latestMessages(id, limit)) {
             out.add(new ApiJson.Message(ApiJson.time(m.receivedAt()), m.messageId(), m.payload()));
+        }
+        if (out.isEmpty() && !seen(id)) {
+            error(exchange, 404, "No node '" + id + "' has been seen");
+            return;
+        }
+        json(exchange, 200, out);
+    }
+
+    // ---- GET /nodes/{id}/events ----
+
+    /**
+     * The node's latest stored connection events (CONNECTED, DISCONNECTED with the reason), newest first: the
+     * {@code esplink_event} rows the esplink-to-database route writes. Read here rather than through a {@link JdbcStore}
+     * method (the store has none for events yet): the same table and index ({@code client_id, id}) as the store's own
+     * queries, through its data source and table name, so a later {@code JdbcStore} query can replace it in place.
+     */
+    public void latestEvents(Exchange exchange) throws SQLException {
+        String id = exchange.getMessage().getHeader("id", String.class);
+        int limit = limit(exchange.getMessage().getHeader("limit", String.class));
+        JdbcStore store = store();
+        if (store == null) {
+            error(exchange, 503, "Events are not stored: add esplink-to-database to esplink.routes");
+            return;
+        }
+        List<ApiJson.Event> out = new ArrayList<>();
+        try (Connection c = store.getDataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT at, event, reason, remote_address, connect_count FROM "
+                                                       + store.getEventTable()
+                                                       + " WHERE client_id = ? ORDER BY id DESC LIMIT ?")) {
+            ps.setString(1, id);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    OffsetDateTime at = rs.getObject(1, OffsetDateTime.class);
+                    int count = rs.getInt(5);
+                    out.add(new ApiJson.Event(at == null ? null : ApiJson.time(at.toInstant()), rs.getString(2),
+                            rs.getString(3), rs.getString(4), rs.wasNull() ? null : count));
+                }
+            }
         }
         if (out.isEmpty() && !seen(id)) {
             error(exchange, 404, "No node '" + id + "' has been seen");

@@ -35,8 +35,10 @@ class HttpApiSecurityTest extends GatewayTestSupport {
         RecordingNode led = node("led");
 
         token = null;
-        for (HttpResponse<String> r : List.of(get("/nodes"), get("/nodes/led/messages"), get("/no/such/path"),
-                post("/nodes/led/messages", "text/plain", "on"))) {
+        for (HttpResponse<String> r : List.of(get("/nodes"), get("/nodes/led/messages"), get("/nodes/led/events"),
+                get("/no/such/path"), post("/nodes/led/messages", "text/plain", "on"), get("/observe/metrics"),
+                get("/observe/info"), get("/observe/dev-console/route"), get("/q/dev/route"),
+                post(StatusPage.TICKETS, null, ""))) {
             assertThat(r.statusCode()).as(r.uri().toString()).isEqualTo(401);
             assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"esplink\"");
             assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("json"));
