@@ -27,6 +27,9 @@ final class LoadResult {
     final Histogram ackLatency;
     final Histogram echoLatency;
     final Histogram firstUp;
+    /** The load tool's own lag in the window: its latest timer, and timers over 100 ms late. */
+    double loopMaxLateMs;
+    long loopLateTimers;
 
     LoadResult(Map<String, Object> settings, int nodes, double allUpMs, int everUp, int upAtEnd, double windowSeconds,
                Counters total, Counters window, Histogram ackLatency, Histogram echoLatency, Histogram firstUp) {
@@ -92,6 +95,8 @@ final class LoadResult {
         m.put("echoedPerSecond", round(echoedPerSecond()));
         m.put("ackLatency", latency(ackLatency));
         m.put("echoLatency", latency(echoLatency));
+        m.put("loopMaxLateMs", round(loopMaxLateMs));
+        m.put("loopLateTimers", loopLateTimers);
         m.put("window", window.toMap());
         m.put("total", total.toMap());
         return m;
@@ -110,6 +115,8 @@ final class LoadResult {
                 upAtEnd, nodes);
         out.printf("window %.1f s: sent %.0f/s, acked %.0f/s, echoed %.0f/s%n", windowSeconds, sentPerSecond(),
                 ackedPerSecond(), echoedPerSecond());
+        out.printf("load tool's own lag in the window: timers up to %.0f ms late, %d over 100 ms%s%n", loopMaxLateMs,
+                loopLateTimers, loopMaxLateMs > 500 ? " (the tool was starved of CPU: figures are suspect)" : "");
         out.printf("%-18s %12s %12s%n", "counter", "window", "total");
         Map<String, Object> w = window.toMap();
         Map<String, Object> t = total.toMap();

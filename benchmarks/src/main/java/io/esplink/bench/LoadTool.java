@@ -241,14 +241,18 @@ public final class LoadTool implements Callable<Integer> {
                 nextPrint = sleep(engine, "warmup", warmup, nextPrint);
             }
             Counters c0 = engine.call(() -> {
+                engine.timers.resetLateness();
                 engine.recording(true);
                 return engine.counters.copy();
             });
             long w0 = System.nanoTime();
             hooks.measureStart();
             sleep(engine, "measuring", window(), nextPrint);
+            long[] lag = new long[2];
             Counters c1 = engine.call(() -> {
                 engine.recording(false);
+                lag[0] = engine.timers.maxLateNs;
+                lag[1] = engine.timers.lateCount;
                 return engine.counters.copy();
             });
             long w1 = System.nanoTime();
@@ -270,8 +274,11 @@ public final class LoadTool implements Callable<Integer> {
             if (engine.failure() != null) {
                 throw new IllegalStateException("the load loop failed", engine.failure());
             }
-            return new LoadResult(describe(s), n, allUpNs >= 0 ? allUpNs / 1e6 : -1, everUp, upAtEnd, (w1 - w0) / 1e9,
-                    total, c1.minus(c0), engine.ackLatency, engine.echoLatency, engine.firstUp);
+            LoadResult r = new LoadResult(describe(s), n, allUpNs >= 0 ? allUpNs / 1e6 : -1, everUp, upAtEnd,
+                    (w1 - w0) / 1e9, total, c1.minus(c0), engine.ackLatency, engine.echoLatency, engine.firstUp);
+            r.loopMaxLateMs = lag[0] / 1e6;
+            r.loopLateTimers = lag[1];
+            return r;
         } finally {
             engine.stop();
         }

@@ -64,8 +64,9 @@ public final class Scenarios implements Callable<Integer> {
                           + "--gateway-arg); needs as many lines as the largest scenario has nodes.")
     Path credentials;
 
-    @Option(names = "--jfr", description = "Record JFR (settings=profile) in the gateway during the measuring window "
-                                           + "of ingest and echo, and print where the time went.")
+    @Option(names = "--jfr", description = "Record JFR (settings=profile) in the gateway during the measuring windows "
+                                           + "of ingest, echo and idle, and summarise where the time went "
+                                           + "(<work>/<scenario>-jfr.txt).")
     boolean jfr;
 
     @Option(names = "--quick", description = "Small and short (a check that everything runs, not figures).")
@@ -154,6 +155,7 @@ public final class Scenarios implements Callable<Integer> {
         all.put("machine", machine);
         all.put("table", rows);
         all.put("notes", notes);
+        all.put("otherWorkPercentOfACore", otherLoad);
         all.put("runs", runs);
         Path jsonFile = json != null ? json : work.resolve("results.json");
         LoadResult.JSON.writeValue(jsonFile.toFile(), all);
@@ -220,11 +222,11 @@ public final class Scenarios implements Callable<Integer> {
     private void storm() throws Exception {
         IdleFigures ceiling;
         try (ServerProcess c = ceiling("ceiling-idle", false)) {
-            ceiling = idle("storm-ceiling", c);
+            ceiling = idle("storm-ceiling", c, null);
         }
         IdleFigures gw;
         try (ServerProcess g = gateway("storm", null, stormNodes)) {
-            gw = idle("storm-gateway", g);
+            gw = idle("storm-gateway", g, jfrHooks(g, "idle"));
         }
         LoadResult r = gw.result;
         long hsTimeouts = r.total.handshakeTimeouts;
@@ -249,7 +251,9 @@ public final class Scenarios implements Callable<Integer> {
     private record IdleFigures(LoadResult result, double cpuPercent, long heapBefore, long heapAfter) {
     }
 
-    private IdleFigures idle(String name, ServerProcess server) throws Exception {
+    private IdleFigures idle(String name, ServerProcess server, LoadTool.Hooks also) throws Exception {
+        LoadTool.Hooks extra = also != null ? also : new LoadTool.Hooks() {
+        };
         long heapBefore = server.heapAfterGc();
         long[] cpu = new long[2];
         long[] wall = new long[2];
@@ -262,12 +266,14 @@ public final class Scenarios implements Callable<Integer> {
                     public void measureStart() {
                         cpu[0] = server.cpuNanos();
                         wall[0] = System.nanoTime();
+                        extra.measureStart();
                     }
 
                     @Override
                     public void measureEnd() {
                         cpu[1] = server.cpuNanos();
                         wall[1] = System.nanoTime();
+                        extra.measureEnd();
                         try {
                             heapAfter[0] = server.heapAfterGc();
                         } catch (Exception e) {
@@ -327,7 +333,7 @@ public final class Scenarios implements Callable<Integer> {
             LoadTool t = tool(LoadEngine.Mode.ingest, gw.port, stuckNodes, 20, Duration.ofSeconds(2), stuckDuration);
             t.maxUnacked = 100; // wait off, below the 128 IDs the window (L10) can tell apart
             t.drain = Duration.ZERO;
-            LoadResult r = run("stuck", t, hooks);
+            LoadResult r = run("stuck", gw, t, hooks);
             List<Long> h;
             synchronized (heap) {
                 h = new ArrayList<>(heap);
@@ -452,19 +458,75 @@ public final class Scenarios implements Callable<Integer> {
 
     private LoadResult load(String name, ServerProcess server, LoadEngine.Mode mode, int nodes, double ratePerNode,
                             Duration warm, Duration window, LoadTool.Hooks hooks) throws Exception {
-        return run(name, tool(mode, server.port, nodes, ratePerNode, warm, window), hooks);
+        return run(name, server, tool(mode, server.port, nodes, ratePerNode, warm, window), hooks);
     }
 
-    private LoadResult run(String name, LoadTool t, LoadTool.Hooks hooks) throws Exception {
+    /**
+     * Runs the load tool, and measures the CPU of the machine, of the server and of this process (the load tool) in
+     * the measuring window: what is left is other work on the machine, which the figures do not account for.
+     */
+    private LoadResult run(String name, ServerProcess server, LoadTool t, LoadTool.Hooks hooks) throws Exception {
         out.printf("[scenarios] %s: %s, %d nodes, rate/node %s%n", name, t.mode, t.nodes,
                 t.rate > 0 ? String.format(Locale.ROOT, "%.2f/s", t.rate) : "max");
         t.out = out;
-        LoadResult r = t.run(hooks != null ? hooks : new LoadTool.Hooks() {
+        LoadTool.Hooks inner = hooks != null ? hooks : new LoadTool.Hooks() {
+        };
+        long[] start = new long[4];
+        long[] end = new long[4];
+        LoadResult r = t.run(new LoadTool.Hooks() {
+            @Override
+            public void measureStart() {
+                sample(start, server);
+                inner.measureStart();
+            }
+
+            @Override
+            public void measureEnd() {
+                sample(end, server);
+                inner.measureEnd();
+            }
         });
+        double wall = end[0] - start[0];
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        cpu.put("machinePercentOfACore", LoadResult.round(100.0 * (end[1] - start[1]) / wall));
+        cpu.put("serverPercentOfACore", LoadResult.round(100.0 * (end[2] - start[2]) / wall));
+        cpu.put("loadToolPercentOfACore", LoadResult.round(100.0 * (end[3] - start[3]) / wall));
+        double other = 100.0 * ((end[1] - start[1]) - (end[2] - start[2]) - (end[3] - start[3])) / wall;
+        cpu.put("otherPercentOfACore", LoadResult.round(Math.max(0, other)));
         r.print(out);
-        r.writeJson(work.resolve(name + ".json"));
-        runs.put(name, r.toMap());
+        out.printf("CPU in the window, %% of a core: machine %s, server %s, load tool %s, other work %s%n",
+                cpu.get("machinePercentOfACore"), cpu.get("serverPercentOfACore"), cpu.get("loadToolPercentOfACore"),
+                cpu.get("otherPercentOfACore"));
+        otherLoad.put(name, Math.max(0, other));
+        Map<String, Object> m = r.toMap();
+        m.put("cpu", cpu);
+        LoadResult.JSON.writeValue(work.resolve(name + ".json").toFile(), m);
+        runs.put(name, m);
         return r;
+    }
+
+    private final Map<String, Double> otherLoad = new LinkedHashMap<>();
+
+    /** wall ns, machine busy ns, server CPU ns, this process's CPU ns. */
+    private static void sample(long[] into, ServerProcess server) {
+        into[0] = System.nanoTime();
+        into[1] = machineBusyNanos();
+        into[2] = server.cpuNanos();
+        into[3] = ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    }
+
+    /** Busy time of all CPUs from /proc/stat (user, nice, system, irq, softirq, steal), in ns; 0 elsewhere. */
+    static long machineBusyNanos() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long ticks = 0;
+            for (int i : new int[] { 1, 2, 3, 6, 7, 8 }) {
+                ticks += Long.parseLong(f[i]);
+            }
+            return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     /** JFR in the gateway during the measuring window, summarised after (--jfr). */
@@ -592,5 +654,8 @@ public final class Scenarios implements Callable<Integer> {
         for (Row r : rows) {
             out.printf(fmt, r.figure(), r.measured(), r.target(), r.pass() == null ? "" : r.pass() ? "yes" : "NO");
         }
+        double worst = otherLoad.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        out.printf("other work on the machine during the measuring windows: up to %.0f%% of a core%s%n", worst,
+                worst > 20 ? " (the figures are disturbed: run again on a quiet machine)" : "");
     }
 }

@@ -21,6 +21,16 @@ final class TimerHeap {
 
     private Timed[] heap = new Timed[1024];
     private int size;
+    /** How late the latest-run timer ran, at most, since {@link #resetLateness}: the loop's own lag. */
+    long maxLateNs;
+    /** Timers run more than {@link #LATE_NS} late since {@link #resetLateness}. */
+    long lateCount;
+    static final long LATE_NS = 100_000_000L;
+
+    void resetLateness() {
+        maxLateNs = 0;
+        lateCount = 0;
+    }
 
     int size() {
         return size;
@@ -81,6 +91,13 @@ final class TimerHeap {
         int n = 0;
         while (size > 0 && heap[0].wakeAt <= now && n < max) {
             Timed t = heap[0];
+            long late = now - t.wakeAt;
+            if (late > maxLateNs) {
+                maxLateNs = late;
+            }
+            if (late > LATE_NS) {
+                lateCount++;
+            }
             cancel(t);
             t.onTimer(now);
             n++;
