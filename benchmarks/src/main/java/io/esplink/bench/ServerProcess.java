@@ -39,10 +39,20 @@ final class ServerProcess implements AutoCloseable {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
+    /** Processes still running when the runner exits (Ctrl-C) are stopped with it. */
+    private static final java.util.Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly)));
+    }
+
     static ServerProcess start(String name, List<String> command, Path dir, Path log, int port) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        return new ServerProcess(name, pb.start(), log, port);
+        Process p = pb.start();
+        LIVE.add(p);
+        p.onExit().thenRun(() -> LIVE.remove(p));
+        return new ServerProcess(name, p, log, port);
     }
 
     long pid() {
@@ -119,15 +129,21 @@ final class ServerProcess implements AutoCloseable {
         return out;
     }
 
+    /** Stops the process (SIGTERM, then SIGKILL after 30 s) and waits for it. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (!process.isAlive()) {
             return;
         }
         process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
     }
 }
