@@ -1,0 +1,661 @@
+package io.esplink.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The targets table of issue 10, measured in one run: starts the gateway jar (a fresh data directory each time) and
+ * the {@link CeilingServer} as processes of their own, drives them with the {@link LoadTool} in this process, and
+ * prints figure, measured, target, pass/fail with the machine's facts.
+ */
+@Command(name = "scenarios", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+         description = { "Runs the scenarios of BENCHMARKS.md against the gateway jar and the ceiling server, side by "
+                         + "side where a ratio is asked, and prints the targets table.",
+                 "Scenarios: ingest (defaults: database + files; 1,000 nodes at full speed, then 5,000 msg/s offered), "
+                 + "echo (100 nodes, echo route vs ceiling, then half the gateway's saturating rate), storm (15,000 "
+                 + "nodes at once, then 60 s idle: CPU vs ceiling, outages, heap per node), stuck (a route that never "
+                 + "completes while nodes keep sending: heap)." })
+public final class Scenarios implements Callable<Integer> {
+
+    @Option(names = "--repo", description = "The repository (default: found from the working directory).")
+    Path repo;
+
+    @Option(names = "--gateway-jar", description = "default: <repo>/examples/gateway/target/esplink-gateway.jar")
+    Path gatewayJar;
+
+    @Option(names = "--bench-jar", description = "default: <repo>/benchmarks/target/esplink-benchmarks.jar")
+    Path benchJar;
+
+    @Option(names = "--work", description = "Where data directories, logs and results go (default: a new temp dir).")
+    Path work;
+
+    @Option(names = "--only", split = ",", description = "Scenarios to run: ingest, echo, storm, stuck (default: all).")
+    List<String> only = List.of("ingest", "echo", "storm", "stuck");
+
+    @Option(names = "--gateway-arg", description = "An extra gateway argument, e.g. "
+                                                   + "--gateway-arg=--esplink.anonymous-nodes=true (repeatable).")
+    List<String> gatewayArgs = new ArrayList<>();
+
+    @Option(names = "--gateway-jvm-arg", description = "An extra JVM option of the gateway (repeatable).")
+    List<String> gatewayJvmArgs = new ArrayList<>();
+
+    @Option(names = "--credentials", paramLabel = "FILE",
+            description = "clientId:secret lines for the load tool's nodes (the gateway's credentials go in "
+                          + "--gateway-arg); needs as many lines as the largest scenario has nodes.")
+    Path credentials;
+
+    @Option(names = "--jfr", description = "Record JFR (settings=profile) in the gateway during the measuring windows "
+                                           + "of ingest, echo and idle, and summarise where the time went "
+                                           + "(<work>/<scenario>-jfr.txt).")
+    boolean jfr;
+
+    @Option(names = "--quick", description = "Small and short (a check that everything runs, not figures).")
+    boolean quick;
+
+    @Option(names = "--ingest-nodes", description = "default: ${DEFAULT-VALUE}")
+    int ingestNodes = 1000;
+    @Option(names = "--ingest-rate", description = "Offered messages/s of the latency run (default: ${DEFAULT-VALUE}).")
+    double ingestRate = 5000;
+    @Option(names = "--echo-nodes", description = "default: ${DEFAULT-VALUE}")
+    int echoNodes = 100;
+    @Option(names = "--storm-nodes", description = "default: ${DEFAULT-VALUE}")
+    int stormNodes = 15000;
+    @Option(names = "--stuck-nodes", description = "default: ${DEFAULT-VALUE}")
+    int stuckNodes = 1000;
+    @Option(names = "--warmup", description = "default: 5s")
+    Duration warmup = Duration.ofSeconds(5);
+    @Option(names = "--duration", description = "Measuring window of ingest and echo runs (default: 20s).")
+    Duration duration = Duration.ofSeconds(20);
+    @Option(names = "--idle-duration", description = "default: 60s")
+    Duration idleDuration = Duration.ofSeconds(60);
+    @Option(names = "--stuck-duration", description = "default: 30s")
+    Duration stuckDuration = Duration.ofSeconds(30);
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the table and every run's results as JSON "
+                                                                 + "(default: <work>/results.json).")
+    Path json;
+
+    PrintStream out = System.out;
+    private final List<Row> rows = new ArrayList<>();
+    private final Map<String, Object> runs = new LinkedHashMap<>();
+    private final Map<String, Object> notes = new LinkedHashMap<>();
+
+    /** One line of the table. */
+    record Row(String figure, String measured, String target, Boolean pass) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (repo == null) {
+            repo = findRepo();
+        }
+        if (gatewayJar == null) {
+            gatewayJar = repo.resolve("examples/gateway/target/esplink-gateway.jar");
+        }
+        if (benchJar == null) {
+            benchJar = repo.resolve("benchmarks/target/esplink-benchmarks.jar");
+        }
+        if (work == null) {
+            work = Files.createTempDirectory("esplink-bench-");
+        }
+        Files.createDirectories(work);
+        if (quick) {
+            ingestNodes = Math.min(ingestNodes, 50);
+            ingestRate = Math.min(ingestRate, 250);
+            echoNodes = Math.min(echoNodes, 10);
+            stormNodes = Math.min(stormNodes, 200);
+            stuckNodes = Math.min(stuckNodes, 20);
+            warmup = Duration.ofSeconds(1);
+            duration = Duration.ofSeconds(2);
+            idleDuration = Duration.ofSeconds(3);
+            stuckDuration = Duration.ofSeconds(4);
+        }
+        for (Path p : List.of(gatewayJar, benchJar)) {
+            if (!Files.isRegularFile(p)) {
+                throw new IOException(p + " is missing: build first (mvn -B -q install -DskipTests)");
+            }
+        }
+        Map<String, Object> machine = machine();
+        out.println("esplink benchmarks: " + machine);
+        out.println("work directory: " + work);
+        if (only.contains("ingest")) {
+            ingest();
+        }
+        if (only.contains("echo")) {
+            echo();
+        }
+        if (only.contains("storm")) {
+            storm();
+        }
+        if (only.contains("stuck")) {
+            stuck();
+        }
+        printTable(machine);
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("machine", machine);
+        all.put("table", rows);
+        all.put("notes", notes);
+        all.put("otherWorkPercentOfACore", otherLoad);
+        all.put("runs", runs);
+        Path jsonFile = json != null ? json : work.resolve("results.json");
+        LoadResult.JSON.writeValue(jsonFile.toFile(), all);
+        out.println("results: " + jsonFile);
+        return 0;
+    }
+
+    // ---- scenarios ----
+
+    private void ingest() throws Exception {
+        try (ServerProcess gw = gateway("ingest", null, ingestNodes)) {
+            LoadResult full = load("ingest-max", gw, LoadEngine.Mode.ingest, ingestNodes, 0, warmup, duration,
+                    jfrHooks(gw, "ingest"));
+            LoadResult offered = load("ingest-offered", gw, LoadEngine.Mode.ingest, ingestNodes,
+                    ingestRate / ingestNodes, Duration.ofSeconds(Math.min(3, warmup.toSeconds())), duration, null);
+            long acked = full.total.acked + offered.total.acked;
+            long storedDb = storedMessages(gw);
+            long storedFiles = countLines(gwData("ingest").resolve("messages"));
+            rows.add(new Row(String.format("gateway on defaults (database + files), %,d nodes: stored and ACKed/s",
+                    ingestNodes), String.format("%,.0f/s (send->ACK p50 %.1f ms, p99 %.1f ms)", full.ackedPerSecond(),
+                    LoadResult.ms(full.ackLatency, 50), LoadResult.ms(full.ackLatency, 99)), ">= 20,000/s",
+                    full.ackedPerSecond() >= 20_000));
+            rows.add(new Row("  stored count = ACK count (both runs, after the last ACK)",
+                    String.format("database %,d, files %,d, ACKed %,d", storedDb, storedFiles, acked), "equal",
+                    storedDb == acked && storedFiles == acked));
+            rows.add(new Row(String.format("  ACK p99 at %,.0f msg/s offered", ingestRate),
+                    String.format("%.1f ms (p50 %.1f, max %.0f; achieved %,.0f/s)", LoadResult.ms(offered.ackLatency, 99),
+                            LoadResult.ms(offered.ackLatency, 50), offered.ackLatency.getMaxValue() / 1000.0,
+                            offered.ackedPerSecond()), "<= 50 ms",
+                    LoadResult.ms(offered.ackLatency, 99) <= 50 && offered.ackedPerSecond() >= 0.95 * ingestRate));
+        }
+    }
+
+    private void echo() throws Exception {
+        LoadResult ceiling;
+        try (ServerProcess c = ceiling("ceiling-echo", true)) {
+            ceiling = load("echo-ceiling", c, LoadEngine.Mode.echo, echoNodes, 0, warmup, duration, null);
+        }
+        LoadResult full;
+        LoadResult half;
+        double halfRate;
+        try (ServerProcess gw = gateway("echo", "file:" + benchFile("echo.yaml"), echoNodes)) {
+            full = load("echo-gateway", gw, LoadEngine.Mode.echo, echoNodes, 0, warmup, duration, jfrHooks(gw, "echo"));
+            halfRate = full.echoedPerSecond() / 2;
+            half = load("echo-gateway-half", gw, LoadEngine.Mode.echo, echoNodes, halfRate / echoNodes,
+                    Duration.ofSeconds(Math.min(3, warmup.toSeconds())), duration, null);
+        }
+        LoadResult ceilingHalf;
+        try (ServerProcess c = ceiling("ceiling-echo-half", true)) {
+            ceilingHalf = load("echo-ceiling-half", c, LoadEngine.Mode.echo, echoNodes, halfRate / echoNodes,
+                    Duration.ofSeconds(Math.min(3, warmup.toSeconds())), duration, null);
+        }
+        double ratio = ceiling.echoedPerSecond() > 0 ? full.echoedPerSecond() / ceiling.echoedPerSecond() : 0;
+        rows.add(new Row(String.format("echo route, %d nodes: throughput vs ceiling server", echoNodes),
+                String.format("%.2f (%,.0f/s vs %,.0f/s)", ratio, full.echoedPerSecond(), ceiling.echoedPerSecond()),
+                ">= 0.6", ratio >= 0.6));
+        double p99 = LoadResult.ms(half.echoLatency, 99);
+        rows.add(new Row(String.format("  echo p99 at half the saturating rate (%,.0f/s)", halfRate),
+                String.format("%.2f ms (p50 %.2f; ceiling at that rate: p99 %.2f ms)", p99,
+                        LoadResult.ms(half.echoLatency, 50), LoadResult.ms(ceilingHalf.echoLatency, 99)),
+                "<= 5 ms", p99 <= 5));
+    }
+
+    private void storm() throws Exception {
+        IdleFigures ceiling;
+        try (ServerProcess c = ceiling("ceiling-idle", false)) {
+            ceiling = idle("storm-ceiling", c, null);
+        }
+        IdleFigures gw;
+        try (ServerProcess g = gateway("storm", null, stormNodes)) {
+            gw = idle("storm-gateway", g, jfrHooks(g, "idle"));
+        }
+        LoadResult r = gw.result;
+        long hsTimeouts = r.total.handshakeTimeouts;
+        rows.add(new Row(String.format("%,d nodes connecting at once: all up", stormNodes),
+                String.format("%s; %d handshake timeouts, %d refused, %d connect failures (ceiling: %s)",
+                        r.allUpMs >= 0 ? String.format("%.2f s", r.allUpMs / 1000) : r.everUp + " up after the timeout",
+                        hsTimeouts, r.total.refused, r.total.connectFailures,
+                        ceiling.result.allUpMs >= 0 ? String.format("%.2f s", ceiling.result.allUpMs / 1000) : "not all up"),
+                "<= 3 s, no handshake timeout", r.allUpMs >= 0 && r.allUpMs <= 3000 && hsTimeouts == 0));
+        rows.add(new Row(String.format("%,d idle nodes, %d s: CPU vs ceiling server", stormNodes,
+                idleDuration.toSeconds()), String.format("%.0f%% vs %.0f%% of a core", gw.cpuPercent, ceiling.cpuPercent),
+                "no more than ceiling", gw.cpuPercent <= ceiling.cpuPercent));
+        rows.add(new Row("  outages while idle", String.format("%d (ceiling %d)", r.window.outages(),
+                ceiling.result.window.outages()), "0", r.window.outages() == 0 && r.upAtEnd == stormNodes));
+        double perNode = (gw.heapAfter - gw.heapBefore) / (double) stormNodes;
+        rows.add(new Row("  heap per idle node (after full GC, minus before)",
+                String.format("%,.0f B (%,.0f MB -> %,.0f MB; ceiling %,.0f B)", perNode, gw.heapBefore / 1e6,
+                        gw.heapAfter / 1e6, (ceiling.heapAfter - ceiling.heapBefore) / (double) stormNodes),
+                "<= 16 KB", perNode <= 16 * 1024));
+    }
+
+    private record IdleFigures(LoadResult result, double cpuPercent, long heapBefore, long heapAfter) {
+    }
+
+    private IdleFigures idle(String name, ServerProcess server, LoadTool.Hooks also) throws Exception {
+        LoadTool.Hooks extra = also != null ? also : new LoadTool.Hooks() {
+        };
+        long heapBefore = server.heapAfterGc();
+        long[] cpu = new long[2];
+        long[] wall = new long[2];
+        long[] heapAfter = new long[1];
+        // 10 s after all are up before measuring: what the connections set off (connection events stored) is done
+        Duration settle = quick ? Duration.ofSeconds(1) : Duration.ofSeconds(10);
+        LoadResult r = load(name, server, LoadEngine.Mode.idle, stormNodes, 0, settle, idleDuration,
+                new LoadTool.Hooks() {
+                    @Override
+                    public void measureStart() {
+                        cpu[0] = server.cpuNanos();
+                        wall[0] = System.nanoTime();
+                        extra.measureStart();
+                    }
+
+                    @Override
+                    public void measureEnd() {
+                        cpu[1] = server.cpuNanos();
+                        wall[1] = System.nanoTime();
+                        extra.measureEnd();
+                        try {
+                            heapAfter[0] = server.heapAfterGc();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                });
+        double pct = 100.0 * (cpu[1] - cpu[0]) / (wall[1] - wall[0]);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpuPercentOfACore", LoadResult.round(pct));
+        m.put("heapBeforeBytes", heapBefore);
+        m.put("heapAfterBytes", heapAfter[0]);
+        notes.put(name, m);
+        return new IdleFigures(r, pct, heapBefore, heapAfter[0]);
+    }
+
+    private void stuck() throws Exception {
+        try (ServerProcess gw = gateway("stuck", "file:" + benchFile("stuck.yaml"), stuckNodes)) {
+            List<Long> heap = new ArrayList<>();
+            List<Long> at = new ArrayList<>();
+            Thread[] sampler = new Thread[1];
+            long[] t0 = new long[1];
+            LoadTool.Hooks hooks = new LoadTool.Hooks() {
+                @Override
+                public void measureStart() {
+                    t0[0] = System.nanoTime();
+                    sampler[0] = new Thread(() -> {
+                        long every = Math.max(1, stuckDuration.toMillis() / 4);
+                        try {
+                            while (!Thread.currentThread().isInterrupted()) {
+                                Thread.sleep(every);
+                                long h = gw.heapAfterGc();
+                                synchronized (heap) {
+                                    heap.add(h);
+                                    at.add((System.nanoTime() - t0[0]) / 1_000_000_000L);
+                                }
+                            }
+                        } catch (InterruptedException e) {
+                            // done
+                        } catch (Exception e) {
+                            out.println("heap sampling failed: " + e);
+                        }
+                    }, "heap-sampler");
+                    sampler[0].start();
+                }
+
+                @Override
+                public void measureEnd() {
+                    sampler[0].interrupt();
+                    try {
+                        sampler[0].join(60_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+            LoadTool t = tool(LoadEngine.Mode.ingest, gw.port, stuckNodes, 20, Duration.ofSeconds(2), stuckDuration);
+            t.maxUnacked = 100; // wait off, below the 128 IDs the window (L10) can tell apart
+            t.drain = Duration.ZERO;
+            LoadResult r = run("stuck", gw, t, hooks);
+            List<Long> h;
+            synchronized (heap) {
+                h = new ArrayList<>(heap);
+            }
+            boolean bounded = h.size() >= 2;
+            long firstMax = h.isEmpty() ? 0 : h.get(0);
+            for (int i = 1; i < h.size(); i++) {
+                // bounded: no sample above the first one by more than 10% + 16 MB
+                bounded &= h.get(i) <= firstMax * 1.1 + 16e6;
+            }
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < h.size(); i++) {
+                sb.append(i == 0 ? "" : ", ").append(String.format("%ds %,.0f MB", at.get(i), h.get(i) / 1e6));
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("heapAfterGcBytes", h);
+            m.put("atSeconds", at);
+            notes.put("stuck", m);
+            rows.add(new Row(String.format("route stuck, %,d nodes keep sending (wait off, 100 unACKed each): heap",
+                    stuckNodes), String.format("%s; sent %,d, resent %,d, ACKed %,d, outages %d", sb, r.total.sent,
+                            r.total.retransmissions, r.total.acked, r.total.outages()),
+                    "bounded", bounded));
+        }
+    }
+
+    // ---- processes ----
+
+    private ServerProcess gateway(String name, String routes, int nodes) throws Exception {
+        int port = freePort();
+        int http = freePort();
+        Path data = gwData(name);
+        Files.createDirectories(data);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ServerProcess.java());
+        cmd.addAll(gatewayJvmArgs);
+        cmd.add("-jar");
+        cmd.add(gatewayJar.toString());
+        cmd.add("--esplink.host=127.0.0.1");
+        cmd.add("--esplink.port=" + port);
+        cmd.add("--esplink.http.host=127.0.0.1");
+        cmd.add("--esplink.http.port=" + http);
+        cmd.add("--esplink.data.dir=" + data);
+        // the only settings that are not the defaults: room for the scenario's nodes
+        cmd.add("--camel.component.esplink.max-connections=" + Math.max(1000, nodes + 1000));
+        cmd.add("--camel.component.esplink.max-sessions=" + Math.max(10_000, nodes + 1000));
+        if (routes != null) {
+            cmd.add("--esplink.routes=" + routes);
+        }
+        cmd.addAll(gatewayArgs);
+        out.println("[scenarios] gateway " + name + ": " + String.join(" ", cmd));
+        ServerProcess p = ServerProcess.start("gateway " + name, cmd, repo, work.resolve("gateway-" + name + ".log"),
+                port);
+        p.awaitHttp("http://127.0.0.1:" + http + "/health", Duration.ofSeconds(120));
+        p.awaitPort(Duration.ofSeconds(10));
+        httpPorts.put(p, http);
+        return p;
+    }
+
+    private final Map<ServerProcess, Integer> httpPorts = new LinkedHashMap<>();
+
+    private Path gwData(String name) {
+        return work.resolve("data-" + name);
+    }
+
+    private ServerProcess ceiling(String name, boolean echo) throws Exception {
+        int port = freePort();
+        List<String> cmd = new ArrayList<>(List.of(ServerProcess.java(), "-cp", benchJar.toString(),
+                "io.esplink.bench.Main", "ceiling", "--port=" + port));
+        if (echo) {
+            cmd.add("--echo");
+        }
+        ServerProcess p = ServerProcess.start(name, cmd, repo, work.resolve(name + ".log"), port);
+        p.awaitPort(Duration.ofSeconds(30));
+        return p;
+    }
+
+    private long storedMessages(ServerProcess gw) throws Exception {
+        HttpResponse<String> r = ServerProcess.HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + httpPorts.get(gw) + "/nodes")).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode root = LoadResult.JSON.readTree(r.body());
+        JsonNode list = root.isArray() ? root : root.path("nodes");
+        long sum = 0;
+        for (JsonNode n : list) {
+            sum += n.path("storedMessages").asLong(0);
+        }
+        return sum;
+    }
+
+    private static long countLines(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        long n = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                byte[] b = Files.readAllBytes(f);
+                for (byte x : b) {
+                    if (x == '\n') {
+                        n++;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    // ---- load runs ----
+
+    private LoadTool tool(LoadEngine.Mode mode, int port, int nodes, double ratePerNode, Duration warm, Duration window) {
+        LoadTool t = new LoadTool();
+        t.mode = mode;
+        t.port = port;
+        t.nodes = nodes;
+        t.rate = ratePerNode;
+        t.warmup = warm;
+        t.duration = window;
+        t.credentials = credentials;
+        t.progress = Duration.ofSeconds(10);
+        return t;
+    }
+
+    private LoadResult load(String name, ServerProcess server, LoadEngine.Mode mode, int nodes, double ratePerNode,
+                            Duration warm, Duration window, LoadTool.Hooks hooks) throws Exception {
+        return run(name, server, tool(mode, server.port, nodes, ratePerNode, warm, window), hooks);
+    }
+
+    /**
+     * Runs the load tool, and measures the CPU of the machine, of the server and of this process (the load tool) in
+     * the measuring window: what is left is other work on the machine, which the figures do not account for.
+     */
+    private LoadResult run(String name, ServerProcess server, LoadTool t, LoadTool.Hooks hooks) throws Exception {
+        out.printf("[scenarios] %s: %s, %d nodes, rate/node %s%n", name, t.mode, t.nodes,
+                t.rate > 0 ? String.format(Locale.ROOT, "%.2f/s", t.rate) : "max");
+        t.out = out;
+        LoadTool.Hooks inner = hooks != null ? hooks : new LoadTool.Hooks() {
+        };
+        long[] start = new long[4];
+        long[] end = new long[4];
+        LoadResult r = t.run(new LoadTool.Hooks() {
+            @Override
+            public void measureStart() {
+                sample(start, server);
+                inner.measureStart();
+            }
+
+            @Override
+            public void measureEnd() {
+                sample(end, server);
+                inner.measureEnd();
+            }
+        });
+        double wall = end[0] - start[0];
+        Map<String, Object> cpu = new LinkedHashMap<>();
+        cpu.put("machinePercentOfACore", LoadResult.round(100.0 * (end[1] - start[1]) / wall));
+        cpu.put("serverPercentOfACore", LoadResult.round(100.0 * (end[2] - start[2]) / wall));
+        cpu.put("loadToolPercentOfACore", LoadResult.round(100.0 * (end[3] - start[3]) / wall));
+        double other = 100.0 * ((end[1] - start[1]) - (end[2] - start[2]) - (end[3] - start[3])) / wall;
+        cpu.put("otherPercentOfACore", LoadResult.round(Math.max(0, other)));
+        r.print(out);
+        out.printf("CPU in the window, %% of a core: machine %s, server %s, load tool %s, other work %s%n",
+                cpu.get("machinePercentOfACore"), cpu.get("serverPercentOfACore"), cpu.get("loadToolPercentOfACore"),
+                cpu.get("otherPercentOfACore"));
+        otherLoad.put(name, Math.max(0, other));
+        Map<String, Object> m = r.toMap();
+        m.put("cpu", cpu);
+        LoadResult.JSON.writeValue(work.resolve(name + ".json").toFile(), m);
+        runs.put(name, m);
+        return r;
+    }
+
+    private final Map<String, Double> otherLoad = new LinkedHashMap<>();
+
+    /** wall ns, machine busy ns, server CPU ns, this process's CPU ns. */
+    private static void sample(long[] into, ServerProcess server) {
+        into[0] = System.nanoTime();
+        into[1] = machineBusyNanos();
+        into[2] = server.cpuNanos();
+        into[3] = ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    }
+
+    /** Busy time of all CPUs from /proc/stat (user, nice, system, irq, softirq, steal), in ns; 0 elsewhere. */
+    static long machineBusyNanos() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long ticks = 0;
+            for (int i : new int[] { 1, 2, 3, 6, 7, 8 }) {
+                ticks += Long.parseLong(f[i]);
+            }
+            return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** JFR in the gateway during the measuring window, summarised after (--jfr). */
+    private LoadTool.Hooks jfrHooks(ServerProcess gw, String name) {
+        if (!jfr) {
+            return null;
+        }
+        Path file = work.resolve(name + ".jfr");
+        return new LoadTool.Hooks() {
+            @Override
+            public void measureStart() {
+                try {
+                    gw.jcmd("JFR.start", "name=bench", "settings=profile");
+                } catch (Exception e) {
+                    out.println("JFR.start failed: " + e);
+                }
+            }
+
+            @Override
+            public void measureEnd() {
+                try {
+                    gw.jcmd("JFR.stop", "name=bench", "filename=" + file);
+                    JfrTop top = new JfrTop();
+                    top.files = List.of(file);
+                    Path txt = work.resolve(name + "-jfr.txt");
+                    try (PrintStream ps = new PrintStream(Files.newOutputStream(txt), true, StandardCharsets.UTF_8)) {
+                        top.out = ps;
+                        top.call();
+                    }
+                    out.println("[scenarios] JFR of " + name + ": " + file + ", summary " + txt);
+                } catch (Exception e) {
+                    out.println("JFR.stop failed: " + e);
+                }
+            }
+        };
+    }
+
+    // ---- facts and the table ----
+
+    private Map<String, Object> machine() throws Exception {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("date", Instant.now().toString());
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("cpu", cpuModel());
+        m.put("memoryGB", memoryGb());
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("commit", git("rev-parse", "--short", "HEAD") + (git("status", "--porcelain").isEmpty() ? "" : " (dirty)"));
+        return m;
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) {
+                    return l.substring(l.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return "?";
+    }
+
+    private static long memoryGb() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) {
+                    return Math.round(Long.parseLong(l.replaceAll("\\D", "")) / 1024.0 / 1024.0);
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    private String git(String... args) {
+        try {
+            List<String> cmd = new ArrayList<>(List.of("git", "-C", repo.toString()));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            return p.waitFor() == 0 ? s : "?";
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    private Path benchFile(String name) {
+        return repo.resolve("benchmarks").resolve(name).toAbsolutePath();
+    }
+
+    private static Path findRepo() {
+        Path p = Path.of("").toAbsolutePath();
+        for (Path q = p; q != null; q = q.getParent()) {
+            if (Files.isDirectory(q.resolve("benchmarks")) && Files.isRegularFile(q.resolve("pom.xml"))) {
+                return q;
+            }
+        }
+        return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void printTable(Map<String, Object> machine) {
+        int w1 = 10;
+        int w2 = 8;
+        int w3 = 6;
+        for (Row r : rows) {
+            w1 = Math.max(w1, r.figure().length());
+            w2 = Math.max(w2, r.measured().length());
+            w3 = Math.max(w3, r.target().length());
+        }
+        out.println();
+        out.printf("machine: %s cores (%s), %s GB, %s, %s; commit %s%n", machine.get("cores"), machine.get("cpu"),
+                machine.get("memoryGB"), machine.get("jvm"), machine.get("os"), machine.get("commit"));
+        String fmt = "| %-" + w1 + "s | %-" + w2 + "s | %-" + w3 + "s | %-4s |%n";
+        out.printf(fmt, "figure", "measured", "target", "pass");
+        out.printf("|%s|%s|%s|%s|%n", "-".repeat(w1 + 2), "-".repeat(w2 + 2), "-".repeat(w3 + 2), "-".repeat(6));
+        for (Row r : rows) {
+            out.printf(fmt, r.figure(), r.measured(), r.target(), r.pass() == null ? "" : r.pass() ? "yes" : "NO");
+        }
+        double worst = otherLoad.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        out.printf("other work on the machine during the measuring windows: up to %.0f%% of a core%s%n", worst,
+                worst > 20 ? " (the figures are disturbed: run again on a quiet machine)" : "");
+    }
+}
