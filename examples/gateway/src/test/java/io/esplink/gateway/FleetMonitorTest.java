@@ -27,7 +27,7 @@ class FleetMonitorTest {
     private static NodeView node(String id, boolean up, int connects, long in, long out) {
         Instant t = Instant.ofEpochMilli(1_700_000_000_000L);
         return new NodeView(id, up, up ? t : null, up ? null : t, up ? null : "timeout", "192.0.2.1:4000", connects,
-                in > 0 ? t : null, in, 0, out, 0, 0, 0, 0);
+                in > 0 ? t : null, in, 0, out, 0, 0, 0, 0, 0, null);
     }
 
     private void subscribe() {

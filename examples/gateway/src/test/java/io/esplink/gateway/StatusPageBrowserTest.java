@@ -158,7 +158,7 @@ class StatusPageBrowserTest extends GatewayTestSupport {
                 boolean up = i % 10 != 9;
                 long in = i < 1000 ? tick : 5;
                 views.add(new NodeView(id, up, up ? since : null, up ? null : since, up ? null : "timeout",
-                        "192.0.2." + (i % 250) + ":5000", 1, since, in, 0, 0, 0, 0, 0, 0));
+                        "192.0.2." + (i % 250) + ":5000", 1, since, in, 0, 0, 0, 0, 0, 0, 0, null));
             }
             return views;
         });
