@@ -189,6 +189,12 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      */
     private Integer maxSessions = 10000;
     /**
+     * Bind the esplink meters (esplink.nodes.connected and the others) of each address to the Camel registry's
+     * Micrometer MeterRegistry (the one named metricsRegistry, else the only one), where Micrometer is on the class
+     * path.
+     */
+    private Boolean metricsEnabled = true;
+    /**
      * Use Netty's native epoll transport where it loads (Linux x86-64); NIO otherwise.
      */
     private Boolean nativeTransport = true;
@@ -206,11 +212,26 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      */
     private Boolean healthCheckConsumerEnabled = true;
     /**
+     * The readiness check of each address is also DOWN while a node of its expectedClientIds is not connected
+     * (naming the first ones missing).
+     */
+    private Boolean healthCheckExpectedNodesEnabled = false;
+    /**
+     * A liveness check, esplink-liveness: DOWN when an esplink event loop is shut down or has not run a task for 10
+     * s (stuck). false: not registered.
+     */
+    private Boolean healthCheckLivenessEnabled = true;
+    /**
      * Used for enabling or disabling all producer based health checks from this component. Notice: Camel has by
      * default disabled all producer based health-checks. You can turn on producer checks globally by setting
      * camel.health.producersEnabled=true.
      */
     private Boolean healthCheckProducerEnabled = true;
+    /**
+     * A readiness check per listening address (esplink-server-HOST:PORT): UP while its node port is bound and takes
+     * connections. false: not registered.
+     */
+    private Boolean healthCheckServerEnabled = true;
     /**
      * Comma-separated address blocks (192.168.1.0/24, 2001:db8::/32, 10.0.0.5) nodes may connect from; others are
      * closed before a byte is read. Empty: any. A server option.
@@ -515,6 +536,14 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
         this.maxSessions = maxSessions;
     }
 
+    public Boolean getMetricsEnabled() {
+        return metricsEnabled;
+    }
+
+    public void setMetricsEnabled(Boolean metricsEnabled) {
+        this.metricsEnabled = metricsEnabled;
+    }
+
     public Boolean getNativeTransport() {
         return nativeTransport;
     }
@@ -547,12 +576,36 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
         this.healthCheckConsumerEnabled = healthCheckConsumerEnabled;
     }
 
+    public Boolean getHealthCheckExpectedNodesEnabled() {
+        return healthCheckExpectedNodesEnabled;
+    }
+
+    public void setHealthCheckExpectedNodesEnabled(Boolean healthCheckExpectedNodesEnabled) {
+        this.healthCheckExpectedNodesEnabled = healthCheckExpectedNodesEnabled;
+    }
+
+    public Boolean getHealthCheckLivenessEnabled() {
+        return healthCheckLivenessEnabled;
+    }
+
+    public void setHealthCheckLivenessEnabled(Boolean healthCheckLivenessEnabled) {
+        this.healthCheckLivenessEnabled = healthCheckLivenessEnabled;
+    }
+
     public Boolean getHealthCheckProducerEnabled() {
         return healthCheckProducerEnabled;
     }
 
     public void setHealthCheckProducerEnabled(Boolean healthCheckProducerEnabled) {
         this.healthCheckProducerEnabled = healthCheckProducerEnabled;
+    }
+
+    public Boolean getHealthCheckServerEnabled() {
+        return healthCheckServerEnabled;
+    }
+
+    public void setHealthCheckServerEnabled(Boolean healthCheckServerEnabled) {
+        this.healthCheckServerEnabled = healthCheckServerEnabled;
     }
 
     public String getAllowedAddresses() {

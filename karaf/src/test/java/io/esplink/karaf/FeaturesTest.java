@@ -44,8 +44,8 @@ class FeaturesTest {
     private static final Path BUNDLES = Path.of(System.getProperty("esplink.bundles"));
     private static final String CAMEL_VERSION = System.getProperty("esplink.camel.version");
     private static final Pattern MVN = Pattern.compile("mvn:([^/]+)/([^/]+)/([^/]+)(?:/([^/]+)(?:/([^/]+))?)?");
-    private static final Set<String> ESPLINK_PACKAGES = Set.of("io.esplink.camel", "io.esplink.camel.store",
-            "io.esplink.core");
+    private static final Set<String> ESPLINK_PACKAGES = Set.of("io.esplink.camel", "io.esplink.camel.metrics",
+            "io.esplink.camel.store", "io.esplink.core");
 
     private static Document features;
     private static Map<String, Manifest> bundles; // mvn URL to manifest
@@ -97,8 +97,12 @@ class FeaturesTest {
         assertThat(new VersionRange(imports.get("org.apache.camel").getVersion()).includes(new Version(CAMEL_VERSION)))
                 .as("the Camel range holds the Camel version built against").isTrue();
         assertThat(imports.get("io.netty.channel.epoll").get("resolution:")).isEqualTo("optional");
+        // Micrometer only where it is installed: the meters are bound when a MeterRegistry is found
+        assertThat(imports.keySet()).anyMatch(p -> p.startsWith("io.micrometer."));
         imports.forEach((pkg, attrs) -> {
-            if (!pkg.equals("io.netty.channel.epoll")) {
+            if (pkg.startsWith("io.micrometer.")) {
+                assertThat(attrs.get("resolution:")).as(pkg + " is optional").isEqualTo("optional");
+            } else if (!pkg.equals("io.netty.channel.epoll")) {
                 assertThat(attrs.get("resolution:")).as(pkg + " is mandatory").isNull();
             }
         });
