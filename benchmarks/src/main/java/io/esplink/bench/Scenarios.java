@@ -172,7 +172,7 @@ public final class Scenarios implements Callable<Integer> {
             LoadResult offered = load("ingest-offered", gw, LoadEngine.Mode.ingest, ingestNodes,
                     ingestRate / ingestNodes, Duration.ofSeconds(Math.min(3, warmup.toSeconds())), duration, null);
             long acked = full.total.acked + offered.total.acked;
-            long storedDb = storedMessages(gw);
+            long storedDb = storedMessages(gw, gwData("ingest"));
             long storedFiles = countLines(gwData("ingest").resolve("messages"));
             rows.add(new Row(String.format("gateway on defaults (database + files), %,d nodes: stored and ACKed/s",
                     ingestNodes), String.format("%,.0f/s (send->ACK p50 %.1f ms, p99 %.1f ms)", full.ackedPerSecond(),
@@ -376,8 +376,9 @@ public final class Scenarios implements Callable<Integer> {
         cmd.add("--esplink.http.host=127.0.0.1");
         cmd.add("--esplink.http.port=" + http);
         cmd.add("--esplink.data.dir=" + data);
-        // the only settings that are not the defaults: room for the scenario's nodes
-        cmd.add("--camel.component.esplink.max-connections=" + Math.max(1000, nodes + 1000));
+        // the only settings that are not the defaults: room for the scenario's nodes, which are unknown to the
+        // gateway unless --credentials is given: the defaults keep a tenth of max-connections for known nodes
+        cmd.add("--camel.component.esplink.max-connections=" + Math.max(1000, (nodes + 1000) * 10 / 9 + 1));
         cmd.add("--camel.component.esplink.max-sessions=" + Math.max(10_000, nodes + 1000));
         if (routes != null) {
             cmd.add("--esplink.routes=" + routes);
@@ -410,17 +411,30 @@ public final class Scenarios implements Callable<Integer> {
         return p;
     }
 
-    private long storedMessages(ServerProcess gw) throws Exception {
-        HttpResponse<String> r = ServerProcess.HTTP.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + httpPorts.get(gw) + "/nodes")).timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        JsonNode root = LoadResult.JSON.readTree(r.body());
-        JsonNode list = root.isArray() ? root : root.path("nodes");
+    /** The sum of {@code storedMessages} over every page of {@code GET /nodes}, with the gateway's API token. */
+    private long storedMessages(ServerProcess gw, Path data) throws Exception {
+        String token = Files.readString(data.resolve("api-token")).trim();
         long sum = 0;
-        for (JsonNode n : list) {
-            sum += n.path("storedMessages").asLong(0);
+        String after = "";
+        while (true) {
+            HttpResponse<String> r = ServerProcess.HTTP.send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + httpPorts.get(gw) + "/nodes?limit=5000&after="
+                    + java.net.URLEncoder.encode(after, java.nio.charset.StandardCharsets.UTF_8)))
+                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IOException("GET /nodes answered " + r.statusCode() + ": " + r.body());
+            }
+            JsonNode root = LoadResult.JSON.readTree(r.body());
+            JsonNode list = root.isArray() ? root : root.path("nodes");
+            for (JsonNode n : list) {
+                sum += n.path("storedMessages").asLong(0);
+                after = n.path("clientId").asText();
+            }
+            if (r.headers().firstValue("Link").isEmpty() || list.isEmpty()) {
+                return sum;
+            }
         }
-        return sum;
     }
 
     private static long countLines(Path dir) throws IOException {

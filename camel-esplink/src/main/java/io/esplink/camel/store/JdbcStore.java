@@ -188,9 +188,9 @@ public class JdbcStore implements MessageStore {
     }
 
     /** Commits, and syncs the commit where the database does not. */
-    private void commit(Connection c) throws SQLException {
+    private void commit(Connection c, boolean synced) throws SQLException {
         c.commit();
-        String sync = syncStatement;
+        String sync = synced ? syncStatement : null;
         if (sync != null) {
             try (Statement st = c.createStatement()) {
                 st.execute(sync);
@@ -250,7 +250,9 @@ public class JdbcStore implements MessageStore {
                     0, null)));
             return;
         }
-        inTransaction(c -> {
+        // an event is acknowledged to no one: committed without a sync of its own (H2: written by the next message
+        // commit's CHECKPOINT SYNC, or by H2 within about a second); a storm of connects is not a sync each
+        inTransaction(false, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + eventTable + " (at, client_id, event, "
                                                            + "reason, remote_address, connect_count) VALUES (?, ?, ?, "
                                                            + "?, ?, ?)")) {
@@ -278,7 +280,7 @@ public class JdbcStore implements MessageStore {
         if (messages.isEmpty()) {
             return;
         }
-        inTransaction(c -> {
+        inTransaction(true, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + messageTable + " (received_at, client_id, "
                                                            + "message_id, payload) VALUES (?, ?, ?, ?)")) {
                 for (Object o : messages) {
@@ -301,8 +303,8 @@ public class JdbcStore implements MessageStore {
         void run(Connection c) throws SQLException;
     }
 
-    /** Runs {@code work} in one transaction, committed (and synced) or rolled back. */
-    private void inTransaction(Work work) throws SQLException {
+    /** Runs {@code work} in one transaction, committed (and synced if {@code sync}) or rolled back. */
+    private void inTransaction(boolean sync, Work work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean auto = c.getAutoCommit();
             if (auto) {
@@ -310,7 +312,7 @@ public class JdbcStore implements MessageStore {
             }
             try {
                 work.run(c);
-                commit(c);
+                commit(c, sync);
             } catch (SQLException | RuntimeException e) {
                 rollback(c);
                 throw e;
@@ -449,7 +451,7 @@ public class JdbcStore implements MessageStore {
                         ps.executeUpdate();
                     }
                 }
-                commit(c);
+                commit(c, true);
             } catch (SQLException | RuntimeException e) {
                 rollback(c);
                 throw e;
@@ -480,7 +482,16 @@ public class JdbcStore implements MessageStore {
         if (e.getMessage() != null && e.getMessage().startsWith("Database ")) {
             return e;
         }
-        return new SQLException("Database " + location() + ": " + what + ": " + e.getMessage(), e.getSQLState(),
+        String message = e.getMessage();
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        // the database's message may wrap the cause without its words (H2: "Writing to ... failed"): name it
+        if (root != e && root.getMessage() != null && (message == null || !message.contains(root.getMessage()))) {
+            message = message + " (cause: " + root.getMessage() + ")";
+        }
+        return new SQLException("Database " + location() + ": " + what + ": " + message, e.getSQLState(),
                 e.getErrorCode(), e);
     }
 

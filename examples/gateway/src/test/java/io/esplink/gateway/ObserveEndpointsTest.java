@@ -30,7 +30,8 @@ class ObserveEndpointsTest extends GatewayTestSupport {
         HttpResponse<String> full = get("/observe/health/ready?exposureLevel=full");
         assertThat(full.statusCode()).isEqualTo(200);
         assertThat(full.body()).contains("\"esplink-store-esplinkDatabase\"", "\"esplink-store-esplinkFiles\"",
-                "\"route:esplink-to-database\"");
+                "\"route:esplink-to-database\"", "\"esplink-server-");
+        assertThat(get("/observe/health/live?exposureLevel=full").body()).contains("\"esplink-liveness\"");
 
         token = "a-wrong-token-0123456789";
         assertThat(get("/observe/health").statusCode()).isEqualTo(401);
@@ -72,8 +73,15 @@ class ObserveEndpointsTest extends GatewayTestSupport {
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(v -> v.startsWith("text/plain"));
             assertThat(metrics.body()).contains("# TYPE camel_exchanges_total counter")
-                    .contains("routeId=\"esplink-log\"").contains("jvm_memory_used_bytes");
+                    .contains("routeId=\"esplink-log\"").contains("jvm_memory_used_bytes")
+                    // the component's own meters, bound to the gateway's Prometheus registry
+                    .containsPattern("esplink_nodes_connected\\{address=\"[^\"]+\"[^}]*\\} 1\\.0")
+                    .containsPattern("esplink_messages_in_total\\{address=\"[^\"]+\"[^}]*\\} 1\\.0")
+                    .contains("esplink_ack_delay_seconds_count");
         });
+        HttpResponse<String> esplink = get("/observe/dev-console/esplink");
+        assertThat(esplink.statusCode()).isEqualTo(200);
+        assertThat(esplink.body()).contains("kitchen");
         assertThat(get("/observe/info").body()).contains("\"esplink-gateway\"");
         HttpResponse<String> routes = get("/observe/dev-console/route");
         assertThat(routes.statusCode()).isEqualTo(200);
