@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * Counts are kept from the snapshots: messages per second from the growth of each node's counters (a counter that
  * starts again, when a forgotten node comes back, counts from zero), reconnects in the last hour from the growth of
  * each node's connection count, in minute buckets. The last message of each node comes from the gateway's own node
- * route ({@code gateway/nodes.yaml}, bean {@value #BEAN}, method {@code message}), truncated to
+ * route ({@code gateway/nodes.yaml}, through {@link NodeMessages}), truncated to
  * {@value #MAX_PAYLOAD_CHARS} characters. Nodes the server forgot keep their last row; beyond {@value #MAX_ROWS} rows
  * those not seen for the longest are dropped.
  */
@@ -190,8 +190,12 @@ public final class FleetMonitor extends ServiceSupport implements CamelContextAw
             return;
         }
         Long ts = exchange.getMessage().getHeader(EspLinkConstants.MESSAGE_TIMESTAMP, Long.class);
-        lastMessages.put(id, new LastMessage(truncate(exchange.getMessage().getBody(String.class)),
-                ts != null ? ts : clock.getAsLong()));
+        message(id, exchange.getMessage().getBody(String.class), ts != null ? ts : clock.getAsLong());
+    }
+
+    /** Node {@code id}'s latest message, received at {@code at} (epoch ms). */
+    void message(String id, String payload, long at) {
+        lastMessages.put(id, new LastMessage(truncate(payload), at));
     }
 
     static String truncate(String payload) {

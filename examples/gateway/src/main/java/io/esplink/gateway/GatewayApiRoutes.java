@@ -52,6 +52,8 @@ public class GatewayApiRoutes extends RouteBuilder {
         FleetMonitor fleet = new FleetMonitor(FleetSource.of(api), api.expectedClientIds());
         fleet.setStore(api::store);
         getContext().getRegistry().bind(FleetMonitor.BEAN, fleet);
+        getContext().getRegistry().bind(NodeMessages.BEAN,
+                new NodeMessages(fleet, pc.resolveProperty("esplink.log.messages").orElse("DEBUG")));
         EventTickets tickets = new EventTickets();
         http.setOpenAccess(tickets, new OpenObserveHealth(getContext()));
         getContext().addService(fleet, true, true);

@@ -13,6 +13,7 @@ import io.esplink.testing.RecordingNode;
 import org.apache.logging.log4j.Level;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The gateway on its embedded defaults: H2 and JSON-lines storage, and the HTTP API, with simulated nodes. */
@@ -233,6 +234,27 @@ class GatewayTest extends GatewayTestSupport {
             assertThat(log.messages(Level.INFO)).containsExactly("node kitchen CONNECTED: connected",
                     "node kitchen message 0: hello");
         }
+    }
+
+    @Test
+    void aNodesPing_isAnsweredWithPong_andOnlyToThatNode_whileItsMessagesAreBatched() throws Exception {
+        startGateway();
+        RecordingNode kitchen = node("kitchen");
+        RecordingNode hall = node("hall");
+        hall.client.send("21.5").get(10, TimeUnit.SECONDS);
+        kitchen.client.send("ping").get(10, TimeUnit.SECONDS);
+        kitchen.awaitReceived(1, WAIT);
+        assertThat(kitchen.received).containsExactly("pong");
+        kitchen.client.send("ping").get(10, TimeUnit.SECONDS);
+        kitchen.awaitReceived(2, WAIT);
+        assertThat(kitchen.received).containsExactly("pong", "pong");
+        assertThat(hall.received).isEmpty();
+    }
+
+    @Test
+    void aBadMessageLoggingLevel_stopsTheGatewayNamingTheProperty() {
+        assertThatThrownBy(() -> startGateway(Map.of("esplink.log.messages", "LOUD")))
+                .hasStackTraceContaining("esplink.log.messages: 'LOUD' is not a logging level");
     }
 
     private JsonNode nodeJson(String id) throws Exception {
