@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
@@ -119,6 +121,21 @@ final class EmbeddedGateway {
         @Override
         public ServerSocketChannel parent() {
             return null;
+        }
+
+        /**
+         * What the gateway flushes leaves as bytes, as on a socket: a copy is kept and the buffer released at once
+         * (a buffer kept by reference, such as a connection's one keepalive buffer, is freed when its handler goes,
+         * while a socket would have sent its bytes long before).
+         */
+        @Override
+        protected void handleOutboundMessage(Object msg) {
+            if (msg instanceof ByteBuf b) {
+                outboundMessages().add(Unpooled.copiedBuffer(b));
+                b.release();
+            } else {
+                super.handleOutboundMessage(msg);
+            }
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.esplink.core;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,13 +20,15 @@ import static org.awaitility.Awaitility.await;
  * session outlives its connections (L16), so without bounds anyone who reaches the port could make the gateway keep
  * state for every new ID, one short connection each. Sessions are bounded by {@code maxSessions} (the oldest idle
  * ones go first) and {@code sessionExpiry}, and a session that never sent or got a message holds no per-ID tables
- * (they are made at its first message). 20,000 one-shot connections with new IDs, which send nothing but their ID,
- * must leave the gateway holding less than 16 MB more heap (the per-address connection rate limit, which would refuse
- * most of them, is off here: it is not what this test measures).
+ * (they are made at its first message). 100,000 one-shot connections with new IDs, which send nothing but their ID,
+ * must leave the gateway holding at most {@code maxSessions} sessions and less than 16 MB more heap (the per-address connection rate limit, which would refuse
+ * most of them, is off here: it is not what this test measures). The connections come from 127.0.0.2 to 127.0.0.9 in
+ * turn, so that the client side's closed sockets (TIME_WAIT) do not use up one address's ephemeral ports.
  */
 class StrangerSessionsAreBoundedTest {
 
-    private static final int IDS = 20_000;
+    private static final int IDS = 100_000;
+    private static final int SOURCES = 8;
 
     @Test
     void oneShotConnectionsWithNewIds_doNotGrowTheGatewayWithoutBound() throws Exception {
@@ -39,13 +42,16 @@ class StrangerSessionsAreBoundedTest {
             server.start();
             long before = heapAfterGc();
             for (int i = 0; i < IDS; i++) {
-                try (Socket s = new Socket("127.0.0.1", server.localPort())) {
+                InetAddress source = InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (2 + i % SOURCES)});
+                try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), server.localPort(), source, 0)) {
                     s.setSoTimeout(5000);
                     s.getOutputStream().write(("stranger-" + i + "\n").getBytes(StandardCharsets.UTF_8));
                     awaitFirstByte(s.getInputStream()); // the keepalive that follows an accepted ID (L14)
                 }
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> server.connectionCount() == 0);
+            assertThat(server.nodes().size()).as("sessions kept of %d one-shot IDs", IDS)
+                    .isLessThanOrEqualTo(config.maxSessions());
             long grown = heapAfterGc() - before;
             assertThat(grown).as("heap kept after %d one-shot connections with new IDs (%d nodes known)", IDS,
                     server.nodes().size()).isLessThan(16L << 20);
