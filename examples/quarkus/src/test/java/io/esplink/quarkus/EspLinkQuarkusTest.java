@@ -89,8 +89,12 @@ class EspLinkQuarkusTest {
                     .contains("\"camel-consumers\"")
                     .contains("\"camel-routes\"")
                     .contains("\"esplink-store-esplinkFiles\"")
-                    .contains("\"esplink-store-esplinkDatabase\"");
+                    .contains("\"esplink-store-esplinkDatabase\"")
+                    .contains("\"esplink-server-"); // the node port: bound and accepting
         });
+        Response live = RestAssured.get("/q/health/live");
+        assertThat(live.statusCode()).as(live.asString()).isEqualTo(200);
+        assertThat(live.asString()).contains("\"esplink-liveness\""); // the event loops run
         Response all = RestAssured.get("/q/health");
         assertThat(all.statusCode()).as(all.asString()).isEqualTo(200);
         assertThat(all.asString()).contains("\"context\"").contains("esplink-quarkus");
