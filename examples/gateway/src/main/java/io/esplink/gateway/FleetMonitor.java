@@ -10,19 +10,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.esplink.camel.EspLinkConstants;
 import io.esplink.camel.store.JdbcStore;
 import io.esplink.core.NodeView;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
-import org.apache.camel.Exchange;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Counts are kept from the snapshots: messages per second from the growth of each node's counters (a counter that
  * starts again, when a forgotten node comes back, counts from zero), reconnects in the last hour from the growth of
- * each node's connection count, in minute buckets. The last message of each node comes from the gateway's own node
- * route ({@code gateway/nodes.yaml}, through {@link NodeMessages}), truncated to
- * {@value #MAX_PAYLOAD_CHARS} characters. Nodes the server forgot keep their last row; beyond {@value #MAX_ROWS} rows
+ * each node's connection count, in minute buckets. The last message of each node is the server's own preview of it
+ * ({@link NodeView#lastPayload()}: escaped, cut to 100 characters), kept after the server forgot the node. Nodes the server forgot keep their last row; beyond {@value #MAX_ROWS} rows
  * those not seen for the longest are dropped.
  */
 public final class FleetMonitor extends ServiceSupport implements CamelContextAware {
@@ -53,7 +49,6 @@ public final class FleetMonitor extends ServiceSupport implements CamelContextAw
     static final long SAMPLE_MS = 5000;
     /** Samples kept: one hour. */
     static final int HISTORY = (int) (3_600_000 / SAMPLE_MS);
-    static final int MAX_PAYLOAD_CHARS = 200;
     static final int MAX_ROWS = 50_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(FleetMonitor.class);
@@ -89,7 +84,7 @@ public final class FleetMonitor extends ServiceSupport implements CamelContextAw
     record History(long[] t, double[] in, double[] out, int[] connected) {
     }
 
-    /** The last message of a node, from the node route. */
+    /** The last message of a node, as the server showed it. */
     private record LastMessage(String payload, long at) {
     }
 
@@ -106,7 +101,6 @@ public final class FleetMonitor extends ServiceSupport implements CamelContextAw
 
     private final Set<String> expected;
     private final LongSupplier clock;
-    private final Map<String, LastMessage> lastMessages = new ConcurrentHashMap<>();
     private volatile FleetSource source;
     private volatile Supplier<JdbcStore> store = () -> null;
     private CamelContext context;
@@ -179,30 +173,6 @@ public final class FleetMonitor extends ServiceSupport implements CamelContextAw
             executor = null;
         }
         subscribers.clear();
-    }
-
-    // ---- from the node route, on its threads ----
-
-    /** The node route's step for every node message: keeps it as the node's last message. */
-    public void message(Exchange exchange) {
-        String id = exchange.getMessage().getHeader(EspLinkConstants.CLIENT_ID, String.class);
-        if (id == null) {
-            return;
-        }
-        Long ts = exchange.getMessage().getHeader(EspLinkConstants.MESSAGE_TIMESTAMP, Long.class);
-        message(id, exchange.getMessage().getBody(String.class), ts != null ? ts : clock.getAsLong());
-    }
-
-    /** Node {@code id}'s latest message, received at {@code at} (epoch ms). */
-    void message(String id, String payload, long at) {
-        lastMessages.put(id, new LastMessage(truncate(payload), at));
-    }
-
-    static String truncate(String payload) {
-        if (payload == null || payload.length() <= MAX_PAYLOAD_CHARS) {
-            return payload;
-        }
-        return payload.substring(0, MAX_PAYLOAD_CHARS - 1) + "\u2026";
     }
 
     // ---- streams ----
@@ -318,9 +288,8 @@ public final class FleetMonitor extends ServiceSupport implements CamelContextAw
         outTotal += v.messagesOut() >= n.out ? v.messagesOut() - n.out : v.messagesOut();
         n.in = v.messagesIn();
         n.out = v.messagesOut();
-        LastMessage last = lastMessages.get(v.clientId());
-        if (last != null) {
-            n.last = last;
+        if (v.lastPayload() != null && (n.last == null || n.last.at() != millis(v.lastMessageAt()))) {
+            n.last = new LastMessage(v.lastPayload(), millis(v.lastMessageAt()));
         }
         int reconnects1h = n.reconnects == null ? 0 : n.reconnects.count(now);
         if (reconnects1h == 0) {
@@ -370,7 +339,6 @@ public final class FleetMonitor extends ServiceSupport implements CamelContextAw
         for (int i = 0; i < gone.size() && nodes.size() > MAX_ROWS; i++) {
             String id = gone.get(i).getKey();
             nodes.remove(id);
-            lastMessages.remove(id);
             removed.add(id);
         }
         return removed;

@@ -48,12 +48,12 @@ public class GatewayApiRoutes extends RouteBuilder {
         NodesApi api = new NodesApi(getContext(), host + ":" + port,
                 pc.resolveProperty("esplink.expected").orElse(""), http);
         getContext().getRegistry().bind("esplinkNodesApi", api);
-        // the status page: its monitor (fed by the node route's bean step too), its files and event stream
+        // the status page: its monitor, its files and event stream
         FleetMonitor fleet = new FleetMonitor(FleetSource.of(api), api.expectedClientIds());
         fleet.setStore(api::store);
         getContext().getRegistry().bind(FleetMonitor.BEAN, fleet);
         getContext().getRegistry().bind(NodeMessages.BEAN,
-                new NodeMessages(fleet, pc.resolveProperty("esplink.log.messages").orElse("DEBUG")));
+                new NodeMessages(pc.resolveProperty("esplink.log.messages").orElse("DEBUG")));
         EventTickets tickets = new EventTickets();
         http.setOpenAccess(tickets, new OpenObserveHealth(getContext()));
         getContext().addService(fleet, true, true);

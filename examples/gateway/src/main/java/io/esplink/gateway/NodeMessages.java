@@ -13,8 +13,9 @@ import org.slf4j.event.Level;
 /**
  * The gateway's own node route ({@code gateway/nodes.yaml}) takes node messages in batches, so that it costs the
  * gateway one exchange per batch, not one per message, at line rate; this bean does its per-message work: logs each
- * message (logger {@code esplink-log}, at {@code esplink.log.messages}, escaped), hands it to the status page's
- * monitor, and picks out the nodes that sent {@code ping} (the route answers each with {@code pong}).
+ * message (logger {@code esplink-log}, at {@code esplink.log.messages}, escaped) and picks out the nodes that sent
+ * {@code ping} (the route answers each with {@code pong}). The status page reads each node's last message from the
+ * server ({@code NodeView.lastPayload}), not from here.
  */
 public final class NodeMessages {
 
@@ -22,15 +23,13 @@ public final class NodeMessages {
     public static final String BEAN = "esplinkNodeMessages";
     private static final Logger LOG = LoggerFactory.getLogger("esplink-log");
 
-    private final FleetMonitor fleet;
     private final Level level;
 
     /**
      * @param level a Camel logging level name ({@code TRACE}, {@code DEBUG}, {@code INFO}, {@code WARN}, {@code ERROR}
      *              or {@code OFF})
      */
-    NodeMessages(FleetMonitor fleet, String level) {
-        this.fleet = fleet;
+    NodeMessages(String level) {
         String l = level.trim().toUpperCase(Locale.ROOT);
         if (l.equals("OFF")) {
             this.level = null;
@@ -44,7 +43,7 @@ public final class NodeMessages {
         }
     }
 
-    /** Logs and records each message of {@code batch}; returns the client IDs of the nodes that sent {@code ping}. */
+    /** Logs each message of {@code batch}; returns the client IDs of the nodes that sent {@code ping}. */
     public List<String> handle(List<EspLinkMessage> batch) {
         boolean log = level != null && LOG.isEnabledForLevel(level);
         List<String> pings = List.of();
@@ -53,7 +52,6 @@ public final class NodeMessages {
                 LOG.atLevel(level).log("node {} message {}: {}", ClientIds.escape(m.clientId()), m.messageId(),
                         ClientIds.escape(m.payload(), 1000));
             }
-            fleet.message(m.clientId(), m.payload(), m.receivedAt());
             if ("ping".equals(m.payload())) {
                 if (pings.isEmpty()) {
                     pings = new ArrayList<>();

@@ -130,17 +130,20 @@ class FleetMonitorTest {
     }
 
     @Test
-    void theLastMessageIsTruncatedForTheTable() throws Exception {
-        fleet.put("a", node("a", true, 1, 1, 0));
-        org.apache.camel.impl.DefaultCamelContext ctx = new org.apache.camel.impl.DefaultCamelContext();
-        org.apache.camel.Exchange e = new org.apache.camel.support.DefaultExchange(ctx);
-        e.getMessage().setHeader(io.esplink.camel.EspLinkConstants.CLIENT_ID, "a");
-        e.getMessage().setBody("x".repeat(500));
-        monitor.message(e);
+    void theLastMessageIsTheServersPreview_andOutlivesTheSession() throws Exception {
+        Instant t = Instant.ofEpochMilli(1_700_000_000_000L);
+        fleet.put("a", new NodeView("a", true, t, null, null, "192.0.2.1:4000", 1, t, 1, 0, 0, 0, 0, 0, 0, 0,
+                "{\"t\":21.5}"));
+        tick(1000);
+        fleet.remove("a"); // forgotten by the server
+        tick(1000);
+        // back, in a new session that has not sent yet: the row keeps the last message it showed
+        fleet.put("a", new NodeView("a", true, t, null, null, "192.0.2.1:4001", 1, null, 0, 0, 0, 0, 0, 0, 0, 0,
+                null));
         tick(1000);
         subscribe();
-        String last = events("snapshot").get(0).get("rows").get(0).get("last").asText();
-        assertThat(last).hasSize(FleetMonitor.MAX_PAYLOAD_CHARS).endsWith("\u2026");
+        JsonNode row = events("snapshot").get(0).get("rows").get(0);
+        assertThat(row.get("last").asText()).isEqualTo("{\"t\":21.5}");
     }
 
     @Test
