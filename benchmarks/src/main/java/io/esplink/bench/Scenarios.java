@@ -197,7 +197,10 @@ public final class Scenarios implements Callable<Integer> {
         LoadResult full;
         LoadResult half;
         double halfRate;
-        try (ServerProcess gw = gateway("echo", "file:" + benchFile("echo.yaml"), echoNodes)) {
+        // the echo route never blocks: it runs on the I/O threads (component option routeOnEventLoop, README
+        // "Threads"); the same route on the default delivery executor is measured after, for reference
+        try (ServerProcess gw = gateway("echo", "file:" + benchFile("echo.yaml"), echoNodes,
+                "--camel.component.esplink.route-on-event-loop=true")) {
             full = load("echo-gateway", gw, LoadEngine.Mode.echo, echoNodes, 0, warmup, duration, jfrHooks(gw, "echo"));
             halfRate = full.echoedPerSecond() / 2;
             half = load("echo-gateway-half", gw, LoadEngine.Mode.echo, echoNodes, halfRate / echoNodes,
@@ -208,10 +211,18 @@ public final class Scenarios implements Callable<Integer> {
             ceilingHalf = load("echo-ceiling-half", c, LoadEngine.Mode.echo, echoNodes, halfRate / echoNodes,
                     Duration.ofSeconds(Math.min(3, warmup.toSeconds())), duration, null);
         }
+        LoadResult pooled;
+        try (ServerProcess gw = gateway("echo-delivery", "file:" + benchFile("echo.yaml"), echoNodes)) {
+            pooled = load("echo-gateway-delivery", gw, LoadEngine.Mode.echo, echoNodes, 0, warmup, duration, null);
+        }
         double ratio = ceiling.echoedPerSecond() > 0 ? full.echoedPerSecond() / ceiling.echoedPerSecond() : 0;
         rows.add(new Row(String.format("echo route, %d nodes: throughput vs ceiling server", echoNodes),
                 String.format("%.2f (%,.0f/s vs %,.0f/s)", ratio, full.echoedPerSecond(), ceiling.echoedPerSecond()),
                 ">= 0.6", ratio >= 0.6));
+        double pooledRatio = ceiling.echoedPerSecond() > 0 ? pooled.echoedPerSecond() / ceiling.echoedPerSecond() : 0;
+        rows.add(new Row("  the same route on esplink-delivery (the default; reference)",
+                String.format("%.2f (%,.0f/s; p99 %.2f ms)", pooledRatio, pooled.echoedPerSecond(),
+                        LoadResult.ms(pooled.echoLatency, 99)), "-", null));
         double p99 = LoadResult.ms(half.echoLatency, 99);
         rows.add(new Row(String.format("  echo p99 at half the saturating rate (%,.0f/s)", halfRate),
                 String.format("%.2f ms (p50 %.2f; ceiling at that rate: p99 %.2f ms)", p99,
@@ -361,7 +372,7 @@ public final class Scenarios implements Callable<Integer> {
 
     // ---- processes ----
 
-    private ServerProcess gateway(String name, String routes, int nodes) throws Exception {
+    private ServerProcess gateway(String name, String routes, int nodes, String... scenarioArgs) throws Exception {
         int port = freePort();
         int http = freePort();
         Path data = gwData(name);
@@ -383,6 +394,7 @@ public final class Scenarios implements Callable<Integer> {
         if (routes != null) {
             cmd.add("--esplink.routes=" + routes);
         }
+        cmd.addAll(List.of(scenarioArgs));
         cmd.addAll(gatewayArgs);
         out.println("[scenarios] gateway " + name + ": " + String.join(" ", cmd));
         ServerProcess p = ServerProcess.start("gateway " + name, cmd, repo, work.resolve("gateway-" + name + ".log"),

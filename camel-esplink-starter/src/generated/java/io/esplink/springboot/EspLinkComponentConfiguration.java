@@ -159,8 +159,8 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
     private io.netty.util.concurrent.EventExecutorGroup deliveryExecutor;
     /**
      * Threads of the delivery executor (esplink-delivery), which runs the routes of node messages and completes
-     * producer exchanges. Each node is served by one of them, so its messages stay in order; the I/O threads never
-     * run a route. Ignored when deliveryExecutor is given.
+     * producer exchanges. Each node is served by one of them, so its messages stay in order; the I/O threads run no
+     * route (unless routeOnEventLoop). Ignored when deliveryExecutor or routeOnEventLoop is given.
      */
     private Integer deliveryThreads = 16;
     /**
@@ -169,13 +169,13 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      */
     private Integer ioThreads = 0;
     /**
-     * The same bound in bytes of payload held (64 MiB). A server option.
+     * The same bound in bytes of payload held (64 MiB; at most 1 TiB). A server option.
      */
     private Long maxInflightBytes = 67108864L;
     /**
      * Node messages held at once, waiting for or in the routes, over all nodes of the address: above it the gateway
-     * stops reading from nodes until the routes catch up, so that no number of sockets can fill the heap. A server
-     * option.
+     * stops reading from nodes until the routes catch up, so that no number of sockets can fill the heap. At most
+     * 1,000,000. A server option.
      */
     private Integer maxInflightMessages = 10000;
     /**
@@ -198,6 +198,14 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      * Use Netty's native epoll transport where it loads (Linux x86-64); NIO otherwise.
      */
     private Boolean nativeTransport = true;
+    /**
+     * Run the routes of node messages and complete producer exchanges on the I/O thread of the node's connection
+     * (esplink-io) instead of esplink-delivery: no thread hop between a node's line, its route and a reply to it.
+     * Only for routes that never block (an echo, a relay to other nodes, a filter, an asynchronous producer, a
+     * batching consumer, whose batches run on their own thread): a route that blocks there holds up the keepalives
+     * and messages of every node on that thread. Not together with deliveryExecutor.
+     */
+    private Boolean routeOnEventLoop = false;
     /**
      * How long the gateway remembers a node that is gone and has nothing pending (its message counters, duplicate
      * window, statistics); 0 for ever. A server option.
@@ -550,6 +558,14 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
 
     public void setNativeTransport(Boolean nativeTransport) {
         this.nativeTransport = nativeTransport;
+    }
+
+    public Boolean getRouteOnEventLoop() {
+        return routeOnEventLoop;
+    }
+
+    public void setRouteOnEventLoop(Boolean routeOnEventLoop) {
+        this.routeOnEventLoop = routeOnEventLoop;
     }
 
     public String getSessionExpiry() {

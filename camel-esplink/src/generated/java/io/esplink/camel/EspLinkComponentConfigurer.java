@@ -105,6 +105,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "rejectUnknownClients": getOrCreateConfiguration(target).setRejectUnknownClients(property(camelContext, boolean.class, value)); return true;
         case "reservedconnections":
         case "reservedConnections": getOrCreateConfiguration(target).setReservedConnections(property(camelContext, int.class, value)); return true;
+        case "routeoneventloop":
+        case "routeOnEventLoop": target.setRouteOnEventLoop(property(camelContext, boolean.class, value)); return true;
         case "sendtimeout":
         case "sendTimeout": getOrCreateConfiguration(target).setSendTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "sessionexpiry":
@@ -205,6 +207,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "rejectUnknownClients": return boolean.class;
         case "reservedconnections":
         case "reservedConnections": return int.class;
+        case "routeoneventloop":
+        case "routeOnEventLoop": return boolean.class;
         case "sendtimeout":
         case "sendTimeout": return long.class;
         case "sessionexpiry":
@@ -306,6 +310,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "rejectUnknownClients": return getOrCreateConfiguration(target).isRejectUnknownClients();
         case "reservedconnections":
         case "reservedConnections": return getOrCreateConfiguration(target).getReservedConnections();
+        case "routeoneventloop":
+        case "routeOnEventLoop": return target.isRouteOnEventLoop();
         case "sendtimeout":
         case "sendTimeout": return getOrCreateConfiguration(target).getSendTimeout();
         case "sessionexpiry":

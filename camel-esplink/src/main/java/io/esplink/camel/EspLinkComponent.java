@@ -72,13 +72,21 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
     @Metadata(label = "advanced", defaultValue = "16",
               description = "Threads of the delivery executor (esplink-delivery), which runs the routes of node "
                             + "messages and completes producer exchanges. Each node is served by one of them, so its "
-                            + "messages stay in order; the I/O threads never run a route. Ignored when "
-                            + "deliveryExecutor is given.")
+                            + "messages stay in order; the I/O threads run no route (unless routeOnEventLoop). "
+                            + "Ignored when deliveryExecutor or routeOnEventLoop is given.")
     private int deliveryThreads = 16;
     @Metadata(label = "advanced",
               description = "A delivery executor of your own (a Netty EventExecutorGroup: each node is pinned to one "
                             + "of its executors); not shut down by the component.")
     private EventExecutorGroup deliveryExecutor;
+    @Metadata(label = "advanced", defaultValue = "false",
+              description = "Run the routes of node messages and complete producer exchanges on the I/O thread of the "
+                            + "node's connection (esplink-io) instead of esplink-delivery: no thread hop between a "
+                            + "node's line, its route and a reply to it. Only for routes that never block (an echo, a "
+                            + "relay to other nodes, a filter, an asynchronous producer, a batching consumer, whose "
+                            + "batches run on their own thread): a route that blocks there holds up the keepalives "
+                            + "and messages of every node on that thread. Not together with deliveryExecutor.")
+    private boolean routeOnEventLoop;
     @Metadata(label = "health", defaultValue = "true",
               description = "A readiness check per listening address (esplink-server-HOST:PORT): UP while its node "
                             + "port is bound and takes connections. false: not registered.")
@@ -340,6 +348,15 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
         // the listening socket on a group of the same transport as its connections
         bossGroup = Transports.eventLoopGroup(1, threads("esplink-accept"),
                 "epoll".equals(Transports.name(ioGroup)));
+        if (routeOnEventLoop) {
+            if (deliveryExecutor != null) {
+                throw new IllegalArgumentException("esplink: routeOnEventLoop=true runs the routes on the I/O threads; "
+                                                   + "it cannot be combined with a deliveryExecutor of your own");
+            }
+            ownDeliveryGroup = false; // the I/O group, shut down as such
+            deliveryGroup = ioGroup;
+            return;
+        }
         ownDeliveryGroup = deliveryExecutor == null;
         deliveryGroup = ownDeliveryGroup
                 ? new DefaultEventExecutorGroup(deliveryThreads, threads("esplink-delivery")) : deliveryExecutor;
@@ -484,6 +501,14 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
 
     public void setDeliveryExecutor(EventExecutorGroup deliveryExecutor) {
         this.deliveryExecutor = deliveryExecutor;
+    }
+
+    public boolean isRouteOnEventLoop() {
+        return routeOnEventLoop;
+    }
+
+    public void setRouteOnEventLoop(boolean routeOnEventLoop) {
+        this.routeOnEventLoop = routeOnEventLoop;
     }
 
     public boolean isHealthCheckServerEnabled() {

@@ -114,10 +114,10 @@ public class EspLinkConfiguration implements Cloneable {
     @UriParam(label = "advanced", defaultValue = "10000",
               description = "Node messages held at once, waiting for or in the routes, over all nodes of the "
                             + "address: above it the gateway stops reading from nodes until the routes catch up, so "
-                            + "that no number of sockets can fill the heap. A server option.")
+                            + "that no number of sockets can fill the heap. At most 1,000,000. A server option.")
     private int maxInflightMessages = 10_000;
     @UriParam(label = "advanced", defaultValue = "67108864",
-              description = "The same bound in bytes of payload held (64 MiB). A server option.")
+              description = "The same bound in bytes of payload held (64 MiB; at most 1 TiB). A server option.")
     private long maxInflightBytes = 64L << 20;
     @UriParam(label = "advanced", defaultValue = "100",
               description = "Messages to one node that may wait to be sent or acknowledged; a send beyond fails at "

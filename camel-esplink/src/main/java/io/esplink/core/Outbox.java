@@ -20,15 +20,15 @@ import org.slf4j.LoggerFactory;
  * <p>
  * A new connection is held (nothing but ACKs written) until {@link #releaseHold}: L14 on the node side, L15 on the
  * gateway side. Messages are written only from the event loop of the current connection, so they leave in queue
- * order. State is guarded by this object's monitor; send listeners are told on {@code notifier}, never on an event
- * loop and never under the lock.
+ * order. State is guarded by this object's monitor; send listeners are told on {@code notifier} (at once when the
+ * caller runs on it: routes on the I/O threads), never under the lock. Written messages are watched for their ACK by
+ * one sweep per connection, not a timer per message.
  */
 final class Outbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
 
     private final String peerId;
-    private final long timeoutMs;
     private final int maxQueued;
     private final EventExecutor notifier;
     private final MessageIds ids = new MessageIds();
@@ -40,6 +40,13 @@ final class Outbox {
     /** The same, in the order they were first written. */
     private final ArrayDeque<Outgoing> inFlight = new ArrayDeque<>();
     private final Runnable pumpTask = this::pump;
+    private final long timeoutNanos;
+    /** The ACK sweep of the current connection, when it runs (System.nanoTime()), and its generation. */
+    private java.util.concurrent.ScheduledFuture<?> sweep;
+    private long sweepAt;
+    private long sweepGeneration;
+    /** True while the sweep resends (it sets the next sweep itself). */
+    private boolean sweeping;
 
     private Channel channel;
     private boolean writable;
@@ -59,7 +66,7 @@ final class Outbox {
      */
     Outbox(String peerId, long timeoutMs, int maxQueued, EventExecutor notifier) {
         this.peerId = peerId;
-        this.timeoutMs = timeoutMs;
+        this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         this.maxQueued = maxQueued;
         this.notifier = notifier;
     }
@@ -101,14 +108,12 @@ final class Outbox {
         }
         channel = null;
         writable = false;
+        stopSweep();
         for (Iterator<Outgoing> it = inFlight.iterator(); it.hasNext();) {
             Outgoing o = it.next();
-            if (o.ackTimer != null) {
-                o.ackTimer.cancel(false);
-                o.ackTimer = null;
-            }
             if (o.qos) {
                 o.resend = true;
+                watchDeadline(o);
             } else {
                 unacked[o.mid] = null;
                 it.remove();
@@ -170,12 +175,29 @@ final class Outbox {
                 throw new EspLinkException("Message to '" + peerId + "' refused: " + maxQueued + " messages to it are "
                                            + "waiting already (maxQueuedPerNode); " + describe());
             }
-            queue.add(o);
             if (sendTimeoutMs > 0) {
-                o.deadline = notifier.schedule(() -> expire(o, sendTimeoutMs), sendTimeoutMs, TimeUnit.MILLISECONDS);
+                o.sendTimeoutMs = sendTimeoutMs;
+                o.deadlineAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sendTimeoutMs);
             }
+            queue.add(o);
         }
         requestPump();
+        if (sendTimeoutMs > 0) {
+            synchronized (this) {
+                // written already: the ACK sweep watches its deadline too; otherwise a timer of its own
+                if (o.sends == 0) {
+                    watchDeadline(o);
+                }
+            }
+        }
+    }
+
+    /** Times out {@code o} at its send deadline while it waits unwritten; under the lock. */
+    private void watchDeadline(Outgoing o) {
+        if (o.sendTimeoutMs > 0 && o.deadline == null && !o.done) {
+            o.deadline = notifier.schedule(() -> expire(o, o.sendTimeoutMs), o.untilDeadline(Long.MAX_VALUE),
+                    TimeUnit.MILLISECONDS);
+        }
     }
 
     /** An ACK arrived for {@code mid}. Unknown IDs (late, or of a timed out message) are ignored. */
@@ -237,6 +259,7 @@ final class Outbox {
         List<Outgoing> failed = new ArrayList<>();
         synchronized (this) {
             closed = true;
+            stopSweep();
             for (Outgoing o : inFlight) {
                 unacked[o.mid] = null;
                 o.cancelTimers();
@@ -370,28 +393,113 @@ final class Outbox {
                 }
             });
         }
-        o.ackTimer = ch.eventLoop().schedule(() -> ackTimeout(ch, o), timeoutMs, TimeUnit.MILLISECONDS);
+        if (o.deadline != null) {
+            o.deadline.cancel(false); // the ACK sweep watches the deadline from now on
+            o.deadline = null;
+        }
+        o.lastWriteAt = System.nanoTime();
+        if (!sweeping) {
+            sweepBy(ch, dueAt(o));
+        }
     }
 
-    /** L20: no ACK within the timeout: resend a qos message on the same link; forget one without qos. */
-    private void ackTimeout(Channel ch, Outgoing o) {
-        boolean forgotten = false;
-        synchronized (this) {
-            o.ackTimer = null;
-            if (unacked[o.mid] != o || channel != ch) {
+    /** When {@code o} needs looking at (System.nanoTime()): its ACK timeout (L20), or its send deadline if sooner. */
+    private long dueAt(Outgoing o) {
+        long due = o.lastWriteAt + timeoutNanos;
+        if (o.qos && o.sendTimeoutMs > 0 && o.deadlineAt - due < 0) {
+            due = o.deadlineAt;
+        }
+        return due;
+    }
+
+    /**
+     * Makes sure the ACK sweep of {@code ch} runs by {@code due}. One timer per peer, not one per message: it is not
+     * cancelled by ACKs (an ACK only empties the table), and a message written while it waits for a later time is
+     * looked at when it runs. Under the lock, on the connection's event loop.
+     */
+    private void sweepBy(Channel ch, long due) {
+        if (sweep != null) {
+            if (sweepAt - due <= 0) {
                 return;
             }
-            if (o.qos) {
-                if (writable) {
-                    write(ch, o);
-                    ch.flush();
-                } else {
-                    o.resend = true;
+            sweep.cancel(false);
+        }
+        long generation = ++sweepGeneration;
+        sweepAt = due;
+        sweep = ch.eventLoop().schedule(() -> sweep(ch, generation), Math.max(0, due - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+    }
+
+    /** No ACK sweep any more (the connection went, or the peer); under the lock. */
+    private void stopSweep() {
+        sweepGeneration++;
+        if (sweep != null) {
+            sweep.cancel(false);
+            sweep = null;
+        }
+    }
+
+    /**
+     * L20 for every message written on {@code ch} and not ACKed within the timeout: a qos message is resent on the
+     * same link (or fails when its send deadline passed), one without qos is forgotten (its ID may be used again).
+     */
+    private void sweep(Channel ch, long generation) {
+        List<Outgoing> expired = null;
+        boolean forgotten = false;
+        synchronized (this) {
+            if (generation != sweepGeneration) {
+                return; // replaced, or the connection went
+            }
+            sweep = null;
+            if (channel != ch) {
+                return;
+            }
+            long now = System.nanoTime();
+            long next = Long.MAX_VALUE;
+            boolean wrote = false;
+            sweeping = true;
+            try {
+                for (Iterator<Outgoing> it = inFlight.iterator(); it.hasNext();) {
+                    Outgoing o = it.next();
+                    if (o.resend) {
+                        continue; // waits for the link to be writable (pump)
+                    }
+                    long due = dueAt(o);
+                    if (due - now > 0) {
+                        next = Math.min(next, due); // written after the sweep was set: later
+                        continue;
+                    }
+                    if (!o.qos) {
+                        unacked[o.mid] = null;
+                        it.remove();
+                        forgotten = true;
+                    } else if (!o.done && o.pastDeadline()) {
+                        if (expired == null) {
+                            expired = new ArrayList<>(2);
+                        }
+                        expired.add(o); // the send deadline came before the ACK timeout
+                    } else if (writable) {
+                        write(ch, o);
+                        wrote = true;
+                        next = Math.min(next, dueAt(o));
+                    } else {
+                        o.resend = true;
+                        watchDeadline(o);
+                    }
                 }
-            } else {
-                unacked[o.mid] = null;
-                inFlight.remove(o);
-                forgotten = true;
+            } finally {
+                sweeping = false;
+            }
+            if (wrote) {
+                ch.flush();
+            }
+            if (next != Long.MAX_VALUE) {
+                sweepBy(ch, next);
+            }
+        }
+        if (expired != null) {
+            for (Outgoing o : expired) {
+                expire(o, o.sendTimeoutMs);
             }
         }
         if (forgotten) {
@@ -403,12 +511,19 @@ final class Outbox {
         if (o.listener == null) {
             return;
         }
-        notifier.execute(() -> {
+        Runnable tell = () -> {
             try {
                 o.listener.done(failure);
             } catch (RuntimeException e) {
                 LOG.warn("Send listener of a message to '{}' failed", peerId, e);
             }
-        });
+        };
+        if (notifier.inEventLoop()) {
+            // routes on the I/O threads (never under this outbox's lock): the exchange goes on at once, so the
+            // node's next message finds its route free within the same read
+            tell.run();
+        } else {
+            notifier.execute(tell);
+        }
     }
 }

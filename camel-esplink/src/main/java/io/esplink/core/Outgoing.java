@@ -18,8 +18,14 @@ final class Outgoing {
     boolean done;
     /** Set when an outage interrupted it: resend once the link is up again (L20). */
     boolean resend;
-    ScheduledFuture<?> ackTimer;
+    /** System.nanoTime() of the last write: its ACK is due a timeout later (L20; the outbox's ACK sweep looks). */
+    long lastWriteAt;
+    /** The send deadline's timer while the ACK sweep does not watch it (queued, or waiting for the link). */
     ScheduledFuture<?> deadline;
+    /** The whole send's time limit in ms, 0 for none. */
+    long sendTimeoutMs;
+    /** System.nanoTime() when the send times out (with {@link #sendTimeoutMs}). */
+    long deadlineAt;
 
     Outgoing(String payload, boolean qos, boolean wait, SendListener listener) {
         this.payload = payload;
@@ -28,11 +34,21 @@ final class Outgoing {
         this.listener = listener;
     }
 
-    void cancelTimers() {
-        if (ackTimer != null) {
-            ackTimer.cancel(false);
-            ackTimer = null;
+    /** Milliseconds left until the send deadline (at least 0), or {@code max} if there is none or it is further. */
+    long untilDeadline(long max) {
+        if (sendTimeoutMs <= 0) {
+            return max;
         }
+        long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadlineAt - System.nanoTime());
+        return Math.max(0, Math.min(max, left));
+    }
+
+    /** True once the send deadline has passed. */
+    boolean pastDeadline() {
+        return sendTimeoutMs > 0 && System.nanoTime() - deadlineAt >= 0;
+    }
+
+    void cancelTimers() {
         if (deadline != null) {
             deadline.cancel(false);
             deadline = null;

@@ -31,6 +31,10 @@ public final class ServerConfig {
     private int reservedConnections = -1;
     private long unknownClientTimeoutMs = 600_000;
     private int maxInflightMessages = 10_000;
+    /** The largest maxInflightMessages (the held count shares a word with the bytes, see Backpressure). */
+    static final int MAX_INFLIGHT_MESSAGES = 1_000_000;
+    /** The largest maxInflightBytes: 1 TiB. */
+    static final long MAX_INFLIGHT_BYTES = 1L << 40;
     private long maxInflightBytes = 64L << 20;
     private int maxQueuedPerNode = 100;
     private long sessionExpiryMs = 3_600_000;
@@ -262,8 +266,9 @@ public final class ServerConfig {
 
     /** Node messages waiting for or in the routes, over all nodes, above which the gateway stops reading. */
     public ServerConfig maxInflightMessages(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("maxInflightMessages must be positive, not " + n);
+        if (n < 1 || n > MAX_INFLIGHT_MESSAGES) {
+            throw new IllegalArgumentException("maxInflightMessages must be between 1 and " + MAX_INFLIGHT_MESSAGES
+                                               + ", not " + n);
         }
         this.maxInflightMessages = n;
         return this;
@@ -275,8 +280,9 @@ public final class ServerConfig {
 
     /** The same in bytes of payload. */
     public ServerConfig maxInflightBytes(long n) {
-        if (n < 1024) {
-            throw new IllegalArgumentException("maxInflightBytes must be at least 1024, not " + n);
+        if (n < 1024 || n > MAX_INFLIGHT_BYTES) {
+            throw new IllegalArgumentException("maxInflightBytes must be between 1024 and " + MAX_INFLIGHT_BYTES
+                                               + " (1 TiB), not " + n);
         }
         this.maxInflightBytes = n;
         return this;

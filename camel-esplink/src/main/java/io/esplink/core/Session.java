@@ -49,6 +49,8 @@ final class Session {
     private final LongAdder undeliverable = new LongAdder();
     /** Messages of this node held (waiting for or in a listener). */
     private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    /** Messages handed to the notifier from another thread and not yet taken by it (they keep their place). */
+    private final java.util.concurrent.atomic.AtomicInteger queuedHands = new java.util.concurrent.atomic.AtomicInteger();
     private final LongAdder protocolErrors = new LongAdder();
     private volatile String remoteAddress;
     private volatile long connectedSince;
@@ -235,7 +237,12 @@ final class Session {
             synchronized (this) {
                 recalls.removeIf(r -> !current.list.contains(r.listener));
             }
-            notifier.execute(() -> lanes.removeIf(l -> !current.list.contains(l.listener) && !l.busy));
+            Runnable prune = () -> lanes.removeIf(l -> !current.list.contains(l.listener) && !l.busy);
+            if (notifier.inEventLoop()) {
+                prune.run();
+            } else {
+                notifier.execute(prune);
+            }
         }
         List<EspLinkListener> targets = current.list;
         if (targets.isEmpty()) {
@@ -316,13 +323,25 @@ final class Session {
         Ticket ticket = new Ticket(to.size(), Backpressure.weight(payload));
         held.incrementAndGet();
         backpressure.enter(ch, ticket.weight);
-        notifier.execute(() -> {
+        Runnable hand = () -> {
             for (EspLinkListener l : to) {
                 Lane lane = laneOf(l);
                 lane.waiting.add(() -> give(lane, delivery, ticket, mid, payload, connectCount, remote, receivedAt));
                 pump(lane);
             }
-        });
+        };
+        if (notifier.inEventLoop() && queuedHands.get() == 0) {
+            // routes on the I/O threads, and this connection's thread is the session's: at once, so what the route
+            // writes back leaves in the same flush as the ACK (unless messages of an earlier connection on another
+            // thread are still queued here: they go first)
+            hand.run();
+        } else {
+            queuedHands.incrementAndGet();
+            notifier.execute(() -> {
+                queuedHands.decrementAndGet();
+                hand.run();
+            });
+        }
     }
 
     /** One listener is done with a message held under {@code ticket}. */

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 import io.netty.channel.Channel;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,15 @@ final class SessionRegistry {
      * @throws EspLinkException when maxSessions nodes are remembered and none of them can be forgotten
      */
     Session getOrCreate(String clientId) {
+        return getOrCreate(clientId, null);
+    }
+
+    /**
+     * As {@link #getOrCreate(String)}; a session made for a connection on {@code loop} takes that loop as its
+     * notifier when the notifier group is the connection's own event loop group (routes on the I/O threads): the
+     * node's messages and send results then stay on the thread that reads them.
+     */
+    private Session getOrCreate(String clientId, EventExecutor loop) {
         Session s = sessions.get(clientId);
         if (s != null) {
             return s;
@@ -84,8 +94,9 @@ final class SessionRegistry {
                                                + "and none of them can be forgotten: not remembering '" + clientId
                                                + "'");
                 }
+                EventExecutor notifier = loop != null && loop.parent() == notifiers ? loop : notifiers.next();
                 s = new Session(clientId, config.timeoutMs(), config.writeDelayMs(), config.maxQueuedPerNode(),
-                        notifiers.next(), listeners, backpressure);
+                        notifier, listeners, backpressure);
                 s.stats(stats);
                 sessions.put(clientId, s);
             }
@@ -207,7 +218,7 @@ final class SessionRegistry {
         String replacedFrom = null;
         synchronized (this) {
             try {
-                s = getOrCreate(clientId);
+                s = getOrCreate(clientId, ch.eventLoop());
             } catch (EspLinkException e) {
                 refuse(ch, "too many nodes", "Refused node '{}' from {}: {}", clientId, remote, e.getMessage());
                 return null;

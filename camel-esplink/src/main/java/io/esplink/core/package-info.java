@@ -29,13 +29,19 @@
  * connection, on the one loop the connection belongs to: reading and decoding lines, the ID line and admission,
  * ACKs (written at once, L9), the duplicate window of ack mode received, writing messages to the node (always on the
  * connection's loop, so they leave in queue order), and the timers: keepalives, outage detection, handshake timeout,
- * ACK timeouts (L20). Nothing on an event loop blocks or runs user code.</li>
+ * ACK timeouts (L20, one sweep per connection). Nothing on an event loop blocks or runs user code, unless the
+ * notifier group is the event loop group itself (below).</li>
  * <li><b>The delivery executor</b> ({@code esplink-delivery}, a Netty {@code EventExecutorGroup}): each node is
  * pinned to one of its threads for the node's lifetime in the gateway (its session's notifier). It runs the
  * listeners (the Camel routes of node messages and connection events), reads a window store when a node's first
  * message comes after a start, and tells senders how their messages ended (Camel producers complete there). One
  * thread serves many nodes, so a listener that blocks holds up the other nodes of its thread: size the group to the
  * blocking work (the component's {@code deliveryThreads}, default 16).</li>
+ * <li><b>Routes on the event loops</b>: when the notifier group given to the server is its event loop group (the
+ * component's {@code routeOnEventLoop}), a session made for a connection takes that connection's loop as its notifier.
+ * Its messages then go to the listeners at once as they are read, and send results are told at once on that loop:
+ * no thread hop, and a reply leaves in the same write as the ACK. Only for listeners that never block. A node that
+ * reconnects on another loop keeps its session's notifier (the hop comes back, the order stays).</li>
  * <li><b>Other threads</b> (Camel's, an HTTP server's, a timer's) call {@code send}: it only queues the message and
  * wakes the node's event loop. A listener may complete a message ({@link io.esplink.core.InboundMessage#done}) from
  * any thread; what follows (the ACK, the next message) is handed back to the event loop or the delivery
