@@ -156,6 +156,40 @@ class SenderRulesTest {
     }
 
     @Test
+    void sendTimeout_shorterThanTheAckTimeout_failsAtItsDeadline_notAtTheNextResend() throws Exception {
+        // one ACK sweep per connection watches both: a deadline of 300 ms must not wait for the 3 s ACK timeout
+        try (TestGateway gw = new TestGateway(new ServerConfig().timeoutMs(3000).writeDelayMs(0));
+             RawNode node = readyNode(gw, "n")) {
+            long start = System.nanoTime();
+            CompletableFuture<Void> sent = gw.send("n", "x", true, true, 300);
+            assertThat(node.readNonKeepalive(5000)).isEqualTo("00x");
+            assertThatThrownBy(() -> sent.get(10, TimeUnit.SECONDS)).cause()
+                    .isInstanceOfSatisfying(SendTimeoutException.class, e -> assertThat(e.wasSent()).isTrue());
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(ms).as("failed at its deadline, before the ACK timeout").isBetween(250L, 2500L);
+            assertThat(gw.server.node("n").retransmissions()).as("never resent").isZero();
+        }
+    }
+
+    @Test
+    void L20_eachOfSeveralUnackedMessagesIsResentAfterItsOwnTimeout_untilAcked() throws Exception {
+        try (TestGateway gw = new TestGateway(new ServerConfig().timeoutMs(400).writeDelayMs(0));
+             RawNode node = readyNode(gw, "n")) {
+            CompletableFuture<Void> a = gw.send("n", "a", true, false, 0);
+            CompletableFuture<Void> b = gw.send("n", "b", true, false, 0);
+            assertThat(node.readNonKeepalive(5000)).isEqualTo("00a");
+            assertThat(node.readNonKeepalive(5000)).isEqualTo("01b");
+            node.write("00\n"); // only the first is ACKed
+            a.get(5, TimeUnit.SECONDS);
+            List<String> resent = node.keepAliveFor(1000);
+            assertThat(resent).as("only the unACKed one comes again").isNotEmpty().allMatch("01b"::equals);
+            node.write("01\n");
+            b.get(5, TimeUnit.SECONDS);
+            assertThat(node.keepAliveFor(1000)).as("nothing after the ACKs").isEmpty();
+        }
+    }
+
+    @Test
     void L20_L10_exactlyOnceInOrderBothWays_acrossDroppedLinks() throws Exception {
         int n = 30;
         try (TestGateway gw = new TestGateway(new ServerConfig().timeoutMs(400))) {

@@ -241,6 +241,7 @@ public class JsonLinesStore implements MessageStore {
             before = journalNumber;
             openJournal(journalNumber + 1);
         }
+        Set<Path> dirs = new java.util.HashSet<>();
         for (Path f : toSync) {
             synchronized (lockOf(f)) {
                 try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
@@ -249,6 +250,12 @@ public class JsonLinesStore implements MessageStore {
                     // removed meanwhile by someone: nothing to sync
                 }
             }
+            dirs.add(f.getParent());
+        }
+        // node files made since the last checkpoint are in the directory for good only once it is synced; until
+        // then the journal would make them again (a few directories: messages/ and events/, not one sync per node)
+        for (Path d : dirs) {
+            syncDirectory(d);
         }
         for (long n = before; n >= 0 && Files.deleteIfExists(journalFile(n)); n--) {
             // the older ones, too (left by a checkpoint that failed)
@@ -388,8 +395,8 @@ public class JsonLinesStore implements MessageStore {
             } catch (IOException e) {
                 throw failure("cannot append to " + file, e);
             }
-            if (created) {
-                syncDirectory(file.getParent());
+            if (created && sync) {
+                syncDirectory(file.getParent()); // otherwise the next checkpoint syncs the directory
             }
         }
     }
@@ -456,10 +463,10 @@ public class JsonLinesStore implements MessageStore {
      * @return true if the file does not exist yet (it is about to be made)
      */
     private boolean prepare(Path file) throws IOException {
-        boolean missing = !Files.exists(file);
         if (prepared.contains(file)) {
-            return missing;
+            return false; // made or checked already (no file system call per write)
         }
+        boolean missing = !Files.exists(file);
         makeDirectories(file.getParent());
         if (!missing) {
             cutTornLine(file);
