@@ -225,8 +225,17 @@ class SigkillLosesNothingTest {
         long orderBreaks = 0;
         long unexpected = 0;
         int nodesWithProblems = 0;
+        long firstTwice = 0;
         for (Node n : nodes) {
             List<Long> seqs = stored.getOrDefault(n.id, List.of());
+            if (seqs.size() >= 2 && seqs.get(0) == 1 && seqs.get(1) == 1) {
+                // the one documented exception (README, "Crashes"): a node's first message has ID 0, which L10 says
+                // is always a new message (a node that woke from deep sleep sends nothing else); stored and not yet
+                // ACKed at the kill, its resend is stored again, right after the first copy. No other message may.
+                seqs = new ArrayList<>(seqs);
+                seqs.remove(1);
+                firstTwice++;
+            }
             Set<Long> acked = new TreeSet<>(n.acked);
             long sentMax = n.sent.get();
             Map<Long, Integer> counts = new TreeMap<>();
@@ -270,9 +279,9 @@ class SigkillLosesNothingTest {
         long ackedTotal = acked();
         return String.format(Locale.ROOT,
                 "%s: %d records for %d ACKed: missing %d, duplicated %d, order breaks %d, unexpected %d, bad records"
-                + " %d; %d of %d nodes affected",
+                + " %d; %d of %d nodes affected (first message, ID 0, stored twice by the L10 rule: %d nodes)",
                 store, records, ackedTotal, missing, duplicated, orderBreaks, unexpected, bad.size(),
-                nodesWithProblems, nodes.size());
+                nodesWithProblems, nodes.size(), firstTwice);
     }
 
     /** esplink_message by id: the seq of each row, per client ID. Unreadable rows go to {@code bad}. */
