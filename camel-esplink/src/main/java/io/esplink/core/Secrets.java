@@ -27,6 +27,18 @@ public final class Secrets {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+    /**
+     * One HMAC engine per thread: looking one up is dearer than the MAC itself, and a storm does one per connection
+     * (declared before DUMMY, which uses it).
+     */
+    private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+        }
+    });
+
     /** Compared against when a node has no credential, so that the time taken does not tell which IDs exist. */
     private static final String DUMMY = hash("not a secret of anyone");
 
@@ -84,7 +96,7 @@ public final class Secrets {
 
     private static byte[] mac(byte[] salt, String secret) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = MACS.get();
             mac.init(new SecretKeySpec(salt, "HmacSHA256"));
             return mac.doFinal(secret.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
