@@ -44,7 +44,7 @@ final class Backpressure {
 
     /** A message of {@code weight} read on {@code ch} is held from now on; pauses {@code ch} when over the bound. */
     void enter(Channel ch, long weight) {
-        long h = held.addAndGet((1L << COUNT_SHIFT) + weight);
+        long h = held.addAndGet(oneMessageOf(weight));
         int m = (int) (h >>> COUNT_SHIFT);
         long b = h & BYTES_MASK;
         if (m > maxMessages || b > maxBytes) {
@@ -63,10 +63,15 @@ final class Backpressure {
 
     /** A message of {@code weight} is no longer held. */
     void leave(long weight) {
-        held.addAndGet(-((1L << COUNT_SHIFT) + weight));
+        held.addAndGet(-oneMessageOf(weight));
         if (!paused.isEmpty() && belowResumeMark()) {
             resumeAll();
         }
+    }
+
+    /** One message of {@code weight} bytes, in the units of {@link #held}. */
+    private static long oneMessageOf(long weight) {
+        return (1L << COUNT_SHIFT) + weight;
     }
 
     int messages() {

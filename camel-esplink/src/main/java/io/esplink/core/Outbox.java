@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * A new connection is held (nothing but ACKs written) until {@link #releaseHold}: L14 on the node side, L15 on the
  * gateway side. Messages are written only from the event loop of the current connection, so they leave in queue
  * order. State is guarded by this object's monitor; send listeners are told on {@code notifier} (at once when the
- * caller runs on it: routes on the I/O threads), never under the lock. Written messages are watched for their ACK by
- * one sweep per connection, not a timer per message.
+ * caller runs on it: routes on the I/O threads), never under the lock. Written messages are watched for their ACK and
+ * their send deadline by one sweep per connection, not a timer per message; only a message that has to wait unwritten
+ * (no link, or L21) has a deadline timer of its own.
  */
 final class Outbox {
 
@@ -109,6 +110,9 @@ final class Outbox {
         channel = null;
         writable = false;
         stopSweep();
+        for (Outgoing q : queue) {
+            watchDeadline(q); // the pump that would have written or watched it will not come
+        }
         for (Iterator<Outgoing> it = inFlight.iterator(); it.hasNext();) {
             Outgoing o = it.next();
             if (o.qos) {
@@ -180,23 +184,20 @@ final class Outbox {
                 o.deadlineAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sendTimeoutMs);
             }
             queue.add(o);
-        }
-        requestPump();
-        if (sendTimeoutMs > 0) {
-            synchronized (this) {
-                // written already: the ACK sweep watches its deadline too; otherwise a timer of its own
-                if (o.sends == 0) {
-                    watchDeadline(o);
-                }
+            if (channel == null || !writable) {
+                watchDeadline(o); // it waits for the link; otherwise the pump writes it or watches it
             }
         }
+        requestPump();
     }
 
-    /** Times out {@code o} at its send deadline while it waits unwritten; under the lock. */
+    /**
+     * Times out {@code o} at its send deadline while it waits unwritten (queued, or for the link); under the lock.
+     * Once written, the ACK sweep watches the deadline instead.
+     */
     private void watchDeadline(Outgoing o) {
         if (o.sendTimeoutMs > 0 && o.deadline == null && !o.done) {
-            o.deadline = notifier.schedule(() -> expire(o, o.sendTimeoutMs), o.untilDeadline(Long.MAX_VALUE),
-                    TimeUnit.MILLISECONDS);
+            o.deadline = notifier.schedule(() -> expire(o), o.untilDeadlineMs(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -211,7 +212,7 @@ final class Outbox {
             }
             unacked[mid] = null;
             inFlight.remove(o);
-            o.cancelTimers();
+            o.cancelDeadline();
             if (stats != null && o.sends == 1) {
                 roundTrip = System.nanoTime() - o.writtenAt; // a resent one is ambiguous: not timed
             }
@@ -262,7 +263,7 @@ final class Outbox {
             stopSweep();
             for (Outgoing o : inFlight) {
                 unacked[o.mid] = null;
-                o.cancelTimers();
+                o.cancelDeadline();
                 if (!o.done) {
                     o.done = true;
                     failed.add(o);
@@ -270,7 +271,7 @@ final class Outbox {
             }
             inFlight.clear();
             for (Outgoing o : queue) {
-                o.cancelTimers();
+                o.cancelDeadline();
                 o.done = true;
                 failed.add(o);
             }
@@ -281,7 +282,7 @@ final class Outbox {
         }
     }
 
-    private void expire(Outgoing o, long sendTimeoutMs) {
+    private void expire(Outgoing o) {
         String state;
         synchronized (this) {
             if (o.done) {
@@ -297,10 +298,10 @@ final class Outbox {
                 }
                 inFlight.remove(o);
             }
-            o.cancelTimers();
+            o.cancelDeadline();
             state = describe();
         }
-        notify(o, new SendTimeoutException(peerId, sendTimeoutMs, o.mid >= 0, state));
+        notify(o, new SendTimeoutException(peerId, o.sendTimeoutMs, o.mid >= 0, state));
         requestPump();
     }
 
@@ -353,6 +354,10 @@ final class Outbox {
                 inFlight.add(head);
                 write(ch, head);
                 wrote = true;
+            }
+            // what must wait (L21) waits for an ACK, maybe past its deadline
+            for (Outgoing q : queue) {
+                watchDeadline(q);
             }
             if (wrote) {
                 ch.flush();
@@ -499,7 +504,7 @@ final class Outbox {
         }
         if (expired != null) {
             for (Outgoing o : expired) {
-                expire(o, o.sendTimeoutMs);
+                expire(o);
             }
         }
         if (forgotten) {
@@ -518,9 +523,10 @@ final class Outbox {
                 LOG.warn("Send listener of a message to '{}' failed", peerId, e);
             }
         };
-        if (notifier.inEventLoop()) {
-            // routes on the I/O threads (never under this outbox's lock): the exchange goes on at once, so the
-            // node's next message finds its route free within the same read
+        if (notifier.inEventLoop() && !Thread.holdsLock(this)) {
+            // routes on the I/O threads: the exchange goes on at once, so the node's next message finds its route
+            // free within the same read (never under this outbox's lock: a write that fails at once tells its
+            // listener inside pump)
             tell.run();
         } else {
             notifier.execute(tell);

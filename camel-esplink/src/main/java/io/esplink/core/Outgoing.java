@@ -34,13 +34,9 @@ final class Outgoing {
         this.listener = listener;
     }
 
-    /** Milliseconds left until the send deadline (at least 0), or {@code max} if there is none or it is further. */
-    long untilDeadline(long max) {
-        if (sendTimeoutMs <= 0) {
-            return max;
-        }
-        long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadlineAt - System.nanoTime());
-        return Math.max(0, Math.min(max, left));
+    /** Milliseconds left until the send deadline, at least 0 (with {@link #sendTimeoutMs}). */
+    long untilDeadlineMs() {
+        return Math.max(0, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadlineAt - System.nanoTime()));
     }
 
     /** True once the send deadline has passed. */
@@ -48,7 +44,7 @@ final class Outgoing {
         return sendTimeoutMs > 0 && System.nanoTime() - deadlineAt >= 0;
     }
 
-    void cancelTimers() {
+    void cancelDeadline() {
         if (deadline != null) {
             deadline.cancel(false);
             deadline = null;

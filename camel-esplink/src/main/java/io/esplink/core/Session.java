@@ -49,8 +49,8 @@ final class Session {
     private final LongAdder undeliverable = new LongAdder();
     /** Messages of this node held (waiting for or in a listener). */
     private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
-    /** Messages handed to the notifier from another thread and not yet taken by it (they keep their place). */
-    private final java.util.concurrent.atomic.AtomicInteger queuedHands = new java.util.concurrent.atomic.AtomicInteger();
+    /** Tasks handed to the notifier by {@link #onNotifier} and not yet run there (later ones wait behind them). */
+    private final java.util.concurrent.atomic.AtomicInteger queuedTasks = new java.util.concurrent.atomic.AtomicInteger();
     private final LongAdder protocolErrors = new LongAdder();
     private volatile String remoteAddress;
     private volatile long connectedSince;
@@ -237,12 +237,7 @@ final class Session {
             synchronized (this) {
                 recalls.removeIf(r -> !current.list.contains(r.listener));
             }
-            Runnable prune = () -> lanes.removeIf(l -> !current.list.contains(l.listener) && !l.busy);
-            if (notifier.inEventLoop()) {
-                prune.run();
-            } else {
-                notifier.execute(prune);
-            }
+            onNotifier(() -> lanes.removeIf(l -> !current.list.contains(l.listener) && !l.busy));
         }
         List<EspLinkListener> targets = current.list;
         if (targets.isEmpty()) {
@@ -323,23 +318,28 @@ final class Session {
         Ticket ticket = new Ticket(to.size(), Backpressure.weight(payload));
         held.incrementAndGet();
         backpressure.enter(ch, ticket.weight);
-        Runnable hand = () -> {
+        onNotifier(() -> {
             for (EspLinkListener l : to) {
                 Lane lane = laneOf(l);
                 lane.waiting.add(() -> give(lane, delivery, ticket, mid, payload, connectCount, remote, receivedAt));
                 pump(lane);
             }
-        };
-        if (notifier.inEventLoop() && queuedHands.get() == 0) {
-            // routes on the I/O threads, and this connection's thread is the session's: at once, so what the route
-            // writes back leaves in the same flush as the ACK (unless messages of an earlier connection on another
-            // thread are still queued here: they go first)
-            hand.run();
+        });
+    }
+
+    /**
+     * Runs {@code task} on the notifier, in the order of the calls: at once when the caller is the notifier (routes on
+     * the I/O threads, and this connection's thread is the session's: what a route writes back then leaves in the
+     * same flush as the ACK) and nothing handed over from another thread still waits there; queued otherwise.
+     */
+    private void onNotifier(Runnable task) {
+        if (notifier.inEventLoop() && queuedTasks.get() == 0) {
+            task.run();
         } else {
-            queuedHands.incrementAndGet();
+            queuedTasks.incrementAndGet();
             notifier.execute(() -> {
-                queuedHands.decrementAndGet();
-                hand.run();
+                queuedTasks.decrementAndGet();
+                task.run();
             });
         }
     }

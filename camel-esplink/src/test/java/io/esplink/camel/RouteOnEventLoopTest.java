@@ -65,7 +65,8 @@ class RouteOnEventLoopTest extends EspLinkTestSupport {
     }
 
     @Test
-    void routeOnEventLoop_aSlowNodeIsNotHeldUpBehindAnother_eachExchangeWaitsForItsOwnEchoAck() throws Exception {
+    void routeOnEventLoop_withWait_twoNodesEachGetEveryEchoOnce_andEveryExchangeCompletesOnItsEchosAck()
+            throws Exception {
         startEcho();
         TestNode a = upNode("a", 1000);
         TestNode b = upNode("b", 1000);

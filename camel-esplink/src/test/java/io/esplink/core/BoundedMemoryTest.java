@@ -113,6 +113,17 @@ class BoundedMemoryTest {
     }
 
     @Test
+    void theBoundsOnHeldMessages_refuseValuesTheirCounterCannotHold_withTheLimitInTheMessage() {
+        // messages and bytes held share one counter: a bound beyond its fields must be refused, not wrap
+        ServerConfig c = new ServerConfig().maxInflightMessages(1_000_000).maxInflightBytes(1L << 40);
+        assertThat(c.maxInflightMessages()).isEqualTo(1_000_000);
+        assertThatThrownBy(() -> new ServerConfig().maxInflightMessages(1_000_001))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 1 and 1000000");
+        assertThatThrownBy(() -> new ServerConfig().maxInflightBytes((1L << 40) + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 TiB");
+    }
+
+    @Test
     void nodesGoneWithNothingPending_areForgottenOldestFirst_beyondMaxSessions_butNotOneWithACommandWaiting()
             throws Exception {
         try (TestGateway gw = new TestGateway(new ServerConfig().timeoutMs(500).maxSessions(5))) {

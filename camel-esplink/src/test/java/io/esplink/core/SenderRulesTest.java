@@ -172,6 +172,21 @@ class SenderRulesTest {
     }
 
     @Test
+    void sendTimeout_messageWaitingBehindAnUnackedOne_L21_failsAtItsDeadline_unsent() throws Exception {
+        try (TestGateway gw = new TestGateway(new ServerConfig().timeoutMs(3000).writeDelayMs(0));
+             RawNode node = readyNode(gw, "n")) {
+            CompletableFuture<Void> first = gw.send("n", "a", true, true, 0); // never ACKed, never times out
+            assertThat(node.readNonKeepalive(5000)).isEqualTo("00a");
+            long start = System.nanoTime();
+            CompletableFuture<Void> second = gw.send("n", "b", true, true, 300); // waits for the first's ACK (L21)
+            assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS)).cause()
+                    .isInstanceOfSatisfying(SendTimeoutException.class, e -> assertThat(e.wasSent()).isFalse());
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(250L, 2500L);
+            assertThat(first).isNotDone();
+        }
+    }
+
+    @Test
     void L20_eachOfSeveralUnackedMessagesIsResentAfterItsOwnTimeout_untilAcked() throws Exception {
         try (TestGateway gw = new TestGateway(new ServerConfig().timeoutMs(400).writeDelayMs(0));
              RawNode node = readyNode(gw, "n")) {

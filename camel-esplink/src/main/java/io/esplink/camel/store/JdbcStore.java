@@ -489,7 +489,8 @@ public class JdbcStore implements MessageStore {
         }
         // the database's message may wrap the cause without its words (H2: "Writing to ... failed"): name it
         if (root != e && root.getMessage() != null && (message == null || !message.contains(root.getMessage()))) {
-            message = message + " (cause: " + root.getMessage() + ")";
+            message = (message == null ? root.getClass().getSimpleName() : message) + " (cause: " + root.getMessage()
+                      + ")";
         }
         return new SQLException("Database " + location() + ": " + what + ": " + message, e.getSQLState(),
                 e.getErrorCode(), e);

@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * Counts are kept from the snapshots: messages per second from the growth of each node's counters (a counter that
  * starts again, when a forgotten node comes back, counts from zero), reconnects in the last hour from the growth of
  * each node's connection count, in minute buckets. The last message of each node is the server's own preview of it
- * ({@link NodeView#lastPayload()}: escaped, cut to 100 characters), kept after the server forgot the node. Nodes the server forgot keep their last row; beyond {@value #MAX_ROWS} rows
- * those not seen for the longest are dropped.
+ * ({@link NodeView#lastPayload()}: escaped, cut to 100 characters). Nodes the server forgot keep their last row, last
+ * message included; beyond {@value #MAX_ROWS} rows those not seen for the longest are dropped.
  */
 public final class FleetMonitor extends ServiceSupport implements CamelContextAware {
 
