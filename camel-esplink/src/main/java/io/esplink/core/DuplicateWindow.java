@@ -40,4 +40,20 @@ public final class DuplicateWindow {
     public void clear() {
         java.util.Arrays.fill(bits, (byte) 0);
     }
+
+    /** The window's state: 32 bytes, bit {@code mid & 7} of byte {@code mid >> 3} set for a seen ID. */
+    public byte[] toBytes() {
+        return bits.clone();
+    }
+
+    /** A window in the state {@link #toBytes()} gave. */
+    public static DuplicateWindow fromBytes(byte[] state) {
+        if (state == null || state.length != 32) {
+            throw new IllegalArgumentException("A duplicate window is 32 bytes, not "
+                                               + (state == null ? "null" : state.length));
+        }
+        DuplicateWindow w = new DuplicateWindow();
+        System.arraycopy(state, 0, w.bits, 0, 32);
+        return w;
+    }
 }

@@ -9,14 +9,22 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
 import io.esplink.camel.EspLinkConstants;
 import io.esplink.camel.EspLinkMessage;
+import io.esplink.core.DuplicateWindow;
 import io.esplink.core.StoredTail;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -42,7 +50,23 @@ import org.slf4j.LoggerFactory;
  * keeps the space of old versions for 45 s by default, which with a commit per message grows the file by gigabytes
  * under load. Both need H2's admin rights (user {@code sa} by default).</li>
  * </ul>
- * As a window store it reads a node's latest rows back, so a restarted gateway does not insert a resend twice.
+ * As a window store it tells the component each node's duplicate window (L10), so a restarted gateway does not insert a
+ * resend twice. Where it takes the window from ({@link #setWindowInMemory windowInMemory}):
+ * <ul>
+ * <li><b>in memory</b> (the default on an embedded H2 database, which one process alone can open): the store follows
+ * every node's window as it commits rows, and writes the windows of the nodes that changed to a third table every few
+ * seconds ({@link #setSnapshotIntervalMs snapshotIntervalMs}) with the highest message row they cover:
+ * <pre>
+ * esplink_window (client_id, window_bits, last_row_id, message_count, last_received_at)
+ * </pre>
+ * At start it reads that table and replays the message rows after the row it covers, by primary key: the window is
+ * the one all committed rows leave, exactly, whatever the crash. The message table then needs no index by node, whose
+ * upkeep is most of what a batch costs H2 (a page per node per commit). It assumes that this store is the only writer
+ * of its message table: give each gateway its own tables (or its own database).</li>
+ * <li><b>from the table</b> (the default elsewhere: PostgreSQL and other servers, which several gateways may share): the
+ * store reads a node's latest rows back, through the index {@code esplink_message_by_client (client_id, id)}, the
+ * first time the node's message comes after a start.</li>
+ * </ul>
  * <p>
  * It also answers what applications ask of the stored history ({@link #messageCounts()}, {@link #latestMessages},
  * {@link #eventClientIds()}, {@link #isKnown}); those reads throw the driver's {@link SQLException} as it is.
@@ -64,6 +88,31 @@ public class JdbcStore implements MessageStore {
     private String url;
     /** Run after each commit to sync it, when the database does not (H2); null for none. */
     private volatile String syncStatement;
+    private Boolean windowInMemory;
+    private String windowTable = "esplink_window";
+    private long snapshotIntervalMs = 5000;
+    /** The windows kept in memory, by client ID (guarded by itself); null when they are read from the table. */
+    private volatile Map<String, NodeWindow> windows;
+    /** With windows in memory: one message transaction at a time, so that the rows apply in the order of their IDs. */
+    private final ReentrantLock writes = new ReentrantLock();
+    /** Nodes whose window changed since the last snapshot (guarded by {@link #writes}). */
+    private final Set<String> dirty = new LinkedHashSet<>();
+    private boolean markInTable;
+    private long lastSnapshotAt;
+    private volatile String snapshotFailure;
+
+    /** One node's state, kept in memory: the window of all its committed rows and what the API reads of them. */
+    private static final class NodeWindow {
+        final DuplicateWindow window;
+        long lastRowId;
+        long count;
+        long lastReceivedAt;
+        boolean inTable;
+
+        NodeWindow(DuplicateWindow window) {
+            this.window = window;
+        }
+    }
 
     public JdbcStore() {
     }
@@ -128,6 +177,51 @@ public class JdbcStore implements MessageStore {
         this.syncOnCommit = syncOnCommit;
     }
 
+    public Boolean getWindowInMemory() {
+        return windowInMemory;
+    }
+
+    /**
+     * Whether the store keeps each node's duplicate window in memory, written to the window table every
+     * {@link #setSnapshotIntervalMs snapshotIntervalMs} and rebuilt at start from it and the rows after it (true), or
+     * reads it from the message table through an index by node (false). Unset (null, the default): in memory on an
+     * embedded H2 database (a file or memory URL without {@code AUTO_SERVER}: no other process can write it), from the
+     * table elsewhere. In memory assumes this store is the only writer of its message table.
+     */
+    public void setWindowInMemory(Boolean windowInMemory) {
+        this.windowInMemory = windowInMemory;
+    }
+
+    /** After {@link #start()}: whether the windows are kept in memory. */
+    public boolean isWindowsInMemory() {
+        return windows != null;
+    }
+
+    public String getWindowTable() {
+        return windowTable;
+    }
+
+    /** The table the windows kept in memory are written to (default {@code esplink_window}). */
+    public void setWindowTable(String windowTable) {
+        this.windowTable = name(windowTable);
+    }
+
+    public long getSnapshotIntervalMs() {
+        return snapshotIntervalMs;
+    }
+
+    /**
+     * With windows in memory: how often at most the windows that changed are written to the window table, after a
+     * message commit (default 5000 ms; 100 to 3,600,000). A longer interval writes less and leaves more rows to replay
+     * at start (at most what arrived within it).
+     */
+    public void setSnapshotIntervalMs(long snapshotIntervalMs) {
+        if (snapshotIntervalMs < 100 || snapshotIntervalMs > 3_600_000) {
+            throw new IllegalArgumentException("snapshotIntervalMs must be 100 to 3600000, not " + snapshotIntervalMs);
+        }
+        this.snapshotIntervalMs = snapshotIntervalMs;
+    }
+
     /**
      * Creates what is missing of the schema, makes an H2 file database write every commit at once, and checks that a
      * row can be written: fails naming the database and the cause.
@@ -166,9 +260,10 @@ public class JdbcStore implements MessageStore {
                                   + "need admin rights)", e);
                 }
             }
+            boolean inMemory = windowInMemory != null ? windowInMemory : isH2Embedded(c);
             if (createSchema) {
                 try (Statement st = c.createStatement()) {
-                    for (String ddl : schema()) {
+                    for (String ddl : schema(inMemory)) {
                         st.execute(ddl);
                     }
                     if (!c.getAutoCommit()) {
@@ -178,7 +273,29 @@ public class JdbcStore implements MessageStore {
                     throw failure("cannot create the tables", e);
                 }
             }
+            windows = null;
+            if (inMemory) {
+                try {
+                    recall(c);
+                } catch (SQLException e) {
+                    throw failure("cannot read the nodes' windows back", e);
+                }
+            }
         }
+    }
+
+    /** An H2 database that only this process can open: in files or in memory, without a server mode. */
+    private static boolean isH2Embedded(Connection c) throws SQLException {
+        if (!"H2".equals(c.getMetaData().getDatabaseProductName())) {
+            return false;
+        }
+        String u = c.getMetaData().getURL();
+        if (u == null) {
+            return false;
+        }
+        String lower = u.toLowerCase(Locale.ROOT);
+        return !lower.startsWith("jdbc:h2:tcp:") && !lower.startsWith("jdbc:h2:ssl:")
+               && !lower.replace(" ", "").contains("auto_server=true");
     }
 
     private static boolean isH2Files(Connection c) throws SQLException {
@@ -198,20 +315,38 @@ public class JdbcStore implements MessageStore {
         }
     }
 
-    /** The statements that create the tables and indexes where missing. */
+    /** The statements that create the tables and indexes where missing, with the windows read from the table. */
     public List<String> schema() {
-        return List.of(
-                "CREATE TABLE IF NOT EXISTS " + messageTable + " (id BIGINT GENERATED BY DEFAULT AS IDENTITY "
-                       + "PRIMARY KEY, received_at TIMESTAMP WITH TIME ZONE NOT NULL, client_id VARCHAR(1000) NOT NULL, "
-                       + "message_id INT NOT NULL, payload VARCHAR(1000000) NOT NULL)",
-                "CREATE INDEX IF NOT EXISTS " + messageTable + "_by_client ON " + messageTable + " (client_id, id)",
+        return schema(false);
+    }
+
+    /**
+     * The statements that create the tables and indexes where missing. With the windows in memory, the message table
+     * has no index by node (an index this store made before is dropped) and the window table is created.
+     */
+    public List<String> schema(boolean windowsInMemory) {
+        String byClient = messageTable + "_by_client";
+        List<String> ddl = new ArrayList<>();
+        ddl.add("CREATE TABLE IF NOT EXISTS " + messageTable + " (id BIGINT GENERATED BY DEFAULT AS IDENTITY "
+                + "PRIMARY KEY, received_at TIMESTAMP WITH TIME ZONE NOT NULL, client_id VARCHAR(1000) NOT NULL, "
+                + "message_id INT NOT NULL, payload VARCHAR(1000000) NOT NULL)");
+        if (windowsInMemory) {
+            ddl.add("DROP INDEX IF EXISTS " + byClient);
+            ddl.add("CREATE TABLE IF NOT EXISTS " + windowTable + " (client_id VARCHAR(1000) PRIMARY KEY, "
+                    + "window_bits VARCHAR(64) NOT NULL, last_row_id BIGINT NOT NULL, message_count BIGINT NOT NULL, "
+                    + "last_received_at TIMESTAMP WITH TIME ZONE)");
+        } else {
+            ddl.add("CREATE INDEX IF NOT EXISTS " + byClient + " ON " + messageTable + " (client_id, id)");
+        }
+        ddl.addAll(List.of(
                 "CREATE TABLE IF NOT EXISTS " + eventTable + " (id BIGINT GENERATED BY DEFAULT AS IDENTITY "
                        + "PRIMARY KEY, at TIMESTAMP WITH TIME ZONE NOT NULL, client_id VARCHAR(1000) NOT NULL, "
                        + "event VARCHAR(16) NOT NULL, reason VARCHAR(1000), remote_address VARCHAR(100), "
                        + "connect_count INT)",
                 "CREATE INDEX IF NOT EXISTS " + eventTable + "_by_client ON " + eventTable + " (client_id, id)",
                 "CREATE TABLE IF NOT EXISTS " + probeTable + " (id INT PRIMARY KEY, at TIMESTAMP WITH TIME ZONE "
-                       + "NOT NULL)");
+                       + "NOT NULL)"));
+        return List.copyOf(ddl);
     }
 
     @Override
@@ -274,28 +409,246 @@ public class JdbcStore implements MessageStore {
 
     /**
      * Inserts node messages (a batch: {@link EspLinkMessage}s) in one transaction, as one JDBC batch, and returns
-     * after the commit (synced where the database does not sync commits itself): all of them or none.
+     * after the commit (synced where the database does not sync commits itself): all of them or none. With the
+     * windows in memory, one batch at a time, and each committed row moves its node's window.
      */
     public void storeMessages(List<?> messages) throws SQLException {
         if (messages.isEmpty()) {
             return;
         }
-        inTransaction(true, c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + messageTable + " (received_at, client_id, "
-                                                           + "message_id, payload) VALUES (?, ?, ?, ?)")) {
-                for (Object o : messages) {
-                    if (!(o instanceof EspLinkMessage m)) {
-                        throw new IllegalArgumentException("JdbcStore: a batch holds EspLinkMessage, not " + o);
-                    }
-                    ps.setObject(1, utc(m.receivedAt()));
-                    ps.setString(2, m.clientId());
-                    ps.setInt(3, m.messageId());
-                    ps.setString(4, m.payload());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
+        List<EspLinkMessage> batch = new ArrayList<>(messages.size());
+        for (Object o : messages) {
+            if (!(o instanceof EspLinkMessage m)) {
+                throw new IllegalArgumentException("JdbcStore: a batch holds EspLinkMessage, not " + o);
             }
-        });
+            batch.add(m);
+        }
+        Map<String, NodeWindow> w = windows;
+        if (w == null) {
+            inTransaction(true, c -> insert(c, batch, null));
+            return;
+        }
+        writes.lock();
+        try {
+            long[] rowIds = new long[batch.size()];
+            // applied once committed, even if the sync after the commit fails: the rows are in the table
+            inTransaction(true, c -> insert(c, batch, rowIds), () -> apply(w, batch, rowIds));
+            if (System.currentTimeMillis() - lastSnapshotAt >= snapshotIntervalMs) {
+                snapshot(w);
+            }
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    /** Inserts the batch; fills {@code rowIds} with the rows' IDs where given (0 where the driver does not tell). */
+    private void insert(Connection c, List<EspLinkMessage> batch, long[] rowIds) throws SQLException {
+        String sql = "INSERT INTO " + messageTable + " (received_at, client_id, message_id, payload) VALUES (?, ?, ?, ?)";
+        String idColumn = c.getMetaData().storesUpperCaseIdentifiers() ? "ID" : "id";
+        try (PreparedStatement ps = rowIds == null ? c.prepareStatement(sql)
+                : c.prepareStatement(sql, new String[] { idColumn })) {
+            for (EspLinkMessage m : batch) {
+                ps.setObject(1, utc(m.receivedAt()));
+                ps.setString(2, m.clientId());
+                ps.setInt(3, m.messageId());
+                ps.setString(4, m.payload());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            if (rowIds != null) {
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    for (int i = 0; i < rowIds.length && keys.next(); i++) {
+                        rowIds[i] = keys.getLong(1);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Moves the windows by the committed rows, in their order. */
+    private void apply(Map<String, NodeWindow> w, List<EspLinkMessage> batch, long[] rowIds) {
+        synchronized (w) {
+            for (int i = 0; i < batch.size(); i++) {
+                EspLinkMessage m = batch.get(i);
+                apply(w, m.clientId(), m.messageId(), rowIds[i], m.receivedAt());
+            }
+        }
+    }
+
+    private void apply(Map<String, NodeWindow> w, String clientId, int mid, long rowId, long receivedAt) {
+        NodeWindow n = w.computeIfAbsent(clientId, k -> new NodeWindow(new DuplicateWindow()));
+        n.window.accept(mid);
+        // 0: the driver did not tell the row's ID; the API's reads of the node are then not bounded by it
+        n.lastRowId = rowId == 0 || n.lastRowId == 0 && n.count > 0 ? 0 : Math.max(n.lastRowId, rowId);
+        n.count++;
+        n.lastReceivedAt = Math.max(n.lastReceivedAt, receivedAt);
+        dirty.add(clientId);
+    }
+
+    /**
+     * Reads the windows back at start: the window table, then the message rows after the one it covers, in the order
+     * of their IDs; writes the windows those rows moved.
+     */
+    private void recall(Connection c) throws SQLException {
+        Map<String, NodeWindow> w = new HashMap<>();
+        long covered = 0;
+        int nodes = 0;
+        long replayed = 0;
+        writes.lock();
+        try {
+            dirty.clear();
+            markInTable = false;
+            try (PreparedStatement ps = c.prepareStatement("SELECT client_id, window_bits, last_row_id, message_count, "
+                                                           + "last_received_at FROM " + windowTable);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String clientId = rs.getString(1);
+                    if (clientId.isEmpty()) {
+                        // the mark: the highest message row the windows cover
+                        covered = rs.getLong(3);
+                        markInTable = true;
+                        continue;
+                    }
+                    NodeWindow n = new NodeWindow(DuplicateWindow.fromBytes(HexFormat.of().parseHex(rs.getString(2))));
+                    n.lastRowId = rs.getLong(3);
+                    n.count = rs.getLong(4);
+                    Instant last = instant(rs, 5);
+                    n.lastReceivedAt = last == null ? 0 : last.toEpochMilli();
+                    n.inTable = true;
+                    w.put(clientId, n);
+                    nodes++;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, client_id, message_id, received_at FROM "
+                                                           + messageTable + " WHERE id > ? ORDER BY id")) {
+                ps.setFetchSize(10_000);
+                ps.setLong(1, covered);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Instant at = instant(rs, 4);
+                        apply(w, rs.getString(2), rs.getInt(3), rs.getLong(1), at == null ? 0 : at.toEpochMilli());
+                        replayed++;
+                    }
+                }
+            }
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            windows = w;
+            LOG.info("{}: the windows of {} node(s) read back from {} (up to message row {}), {} message row(s) after "
+                     + "it replayed", location(), nodes, windowTable, covered, replayed);
+            lastSnapshotAt = System.currentTimeMillis();
+            if (replayed > 0) {
+                snapshot(w);
+            }
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    /**
+     * With the windows in memory: writes those that changed since the last snapshot, so that a start after this one
+     * has no rows to replay. A bean's destroy method ({@code destroyMethod: stop} in YAML).
+     */
+    public void stop() {
+        writeWindows();
+    }
+
+    /** Writes the windows that changed now (see {@link #stop()}); nothing with the windows read from the table. */
+    void writeWindows() {
+        Map<String, NodeWindow> w = windows;
+        if (w == null) {
+            return;
+        }
+        writes.lock();
+        try {
+            snapshot(w);
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    /**
+     * Writes the windows that changed since the last snapshot, and the highest message row they cover, in one
+     * transaction without a sync of its own (a snapshot lost in a crash leaves more rows to replay, nothing wrong).
+     * Called holding {@link #writes}: every committed row is applied. A failure is logged once; the next commit tries
+     * again.
+     */
+    private void snapshot(Map<String, NodeWindow> w) {
+        lastSnapshotAt = System.currentTimeMillis();
+        if (dirty.isEmpty()) {
+            return;
+        }
+        List<String> ids = new ArrayList<>(dirty);
+        List<NodeWindow> states = new ArrayList<>(ids.size());
+        List<String> bits = new ArrayList<>(ids.size());
+        synchronized (w) {
+            for (String id : ids) {
+                NodeWindow n = w.get(id);
+                states.add(n);
+                bits.add(HexFormat.of().formatHex(n.window.toBytes()));
+            }
+        }
+        try {
+            inTransaction(false, c -> {
+                long covered;
+                try (Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT MAX(id) FROM " + messageTable)) {
+                    covered = rs.next() ? rs.getLong(1) : 0;
+                }
+                try (PreparedStatement update = c.prepareStatement("UPDATE " + windowTable + " SET window_bits = ?, "
+                                                                   + "last_row_id = ?, message_count = ?, "
+                                                                   + "last_received_at = ? WHERE client_id = ?");
+                     PreparedStatement insert = c.prepareStatement("INSERT INTO " + windowTable + " (window_bits, "
+                                                                   + "last_row_id, message_count, last_received_at, "
+                                                                   + "client_id) VALUES (?, ?, ?, ?, ?)")) {
+                    boolean updates = false;
+                    boolean inserts = false;
+                    for (int i = 0; i < ids.size(); i++) {
+                        NodeWindow n = states.get(i);
+                        PreparedStatement ps = n.inTable ? update : insert;
+                        ps.setString(1, bits.get(i));
+                        ps.setLong(2, n.lastRowId);
+                        ps.setLong(3, n.count);
+                        ps.setObject(4, n.lastReceivedAt == 0 ? null : utc(n.lastReceivedAt));
+                        ps.setString(5, ids.get(i));
+                        ps.addBatch();
+                        updates |= n.inTable;
+                        inserts |= !n.inTable;
+                    }
+                    if (updates) {
+                        update.executeBatch();
+                    }
+                    if (inserts) {
+                        insert.executeBatch();
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(markInTable
+                        ? "UPDATE " + windowTable + " SET last_row_id = ? WHERE client_id = ''"
+                        : "INSERT INTO " + windowTable + " (client_id, window_bits, last_row_id, message_count) "
+                          + "VALUES ('', '', ?, 0)")) {
+                    ps.setLong(1, covered);
+                    ps.executeUpdate();
+                }
+            }, null);
+        } catch (SQLException | RuntimeException e) {
+            String why = String.valueOf(e.getMessage());
+            if (!why.equals(snapshotFailure)) {
+                LOG.warn("{}: cannot write the nodes' windows to {} ({}); tried again after the next commit, the "
+                         + "rows after the last snapshot are replayed at start meanwhile", location(), windowTable, why);
+            }
+            snapshotFailure = why;
+            return;
+        }
+        if (snapshotFailure != null) {
+            LOG.info("{}: the nodes' windows are written to {} again", location(), windowTable);
+            snapshotFailure = null;
+        }
+        markInTable = true;
+        for (NodeWindow n : states) {
+            n.inTable = true;
+        }
+        dirty.clear();
     }
 
     @FunctionalInterface
@@ -305,16 +658,37 @@ public class JdbcStore implements MessageStore {
 
     /** Runs {@code work} in one transaction, committed (and synced if {@code sync}) or rolled back. */
     private void inTransaction(boolean sync, Work work) throws SQLException {
+        inTransaction(sync, work, null);
+    }
+
+    /**
+     * Runs {@code work} in one transaction, committed (and synced if {@code sync}) or rolled back; runs
+     * {@code committed}, if not null, between the commit and the sync.
+     */
+    private void inTransaction(boolean sync, Work work, Runnable committed) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean auto = c.getAutoCommit();
             if (auto) {
                 c.setAutoCommit(false);
             }
+            boolean done = false;
             try {
                 work.run(c);
-                commit(c, sync);
+                c.commit();
+                done = true;
+                if (committed != null) {
+                    committed.run();
+                }
+                String statement = sync ? syncStatement : null;
+                if (statement != null) {
+                    try (Statement st = c.createStatement()) {
+                        st.execute(statement);
+                    }
+                }
             } catch (SQLException | RuntimeException e) {
-                rollback(c);
+                if (!done) {
+                    rollback(c);
+                }
                 throw e;
             } finally {
                 if (auto) {
@@ -328,6 +702,13 @@ public class JdbcStore implements MessageStore {
 
     @Override
     public StoredTail load(String clientId) throws SQLException {
+        Map<String, NodeWindow> w = windows;
+        if (w != null) {
+            synchronized (w) {
+                NodeWindow n = w.get(clientId);
+                return n == null ? StoredTail.EMPTY : StoredTail.ofWindow(n.window);
+            }
+        }
         List<Integer> newestFirst = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM " + messageTable
@@ -365,6 +746,15 @@ public class JdbcStore implements MessageStore {
     /** Per node with stored messages: their number and the newest one's reception time, by client ID. */
     public List<MessageCount> messageCounts() throws SQLException {
         List<MessageCount> out = new ArrayList<>();
+        Map<String, NodeWindow> w = windows;
+        if (w != null) {
+            synchronized (w) {
+                w.forEach((id, n) -> out.add(new MessageCount(id, n.count, n.lastReceivedAt == 0 ? null
+                        : Instant.ofEpochMilli(n.lastReceivedAt))));
+            }
+            out.sort(java.util.Comparator.comparing(MessageCount::clientId));
+            return out;
+        }
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT client_id, COUNT(*), MAX(received_at) FROM " + messageTable
                                                        + " GROUP BY client_id ORDER BY client_id");
@@ -383,11 +773,25 @@ public class JdbcStore implements MessageStore {
             throw new IllegalArgumentException("limit must be at least 1, not " + limit);
         }
         List<StoredMessage> out = new ArrayList<>();
+        // with the windows in memory there is no index by node: the scan back by primary key starts at the node's
+        // newest row
+        long newest = Long.MAX_VALUE;
+        Map<String, NodeWindow> w = windows;
+        if (w != null) {
+            synchronized (w) {
+                NodeWindow n = w.get(clientId);
+                if (n == null) {
+                    return out;
+                }
+                newest = n.lastRowId == 0 ? Long.MAX_VALUE : n.lastRowId;
+            }
+        }
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT received_at, message_id, payload FROM " + messageTable
-                                                       + " WHERE client_id = ? ORDER BY id DESC LIMIT ?")) {
+                                                       + " WHERE client_id = ? AND id <= ? ORDER BY id DESC LIMIT ?")) {
             ps.setString(1, clientId);
-            ps.setInt(2, limit);
+            ps.setLong(2, newest);
+            ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new StoredMessage(instant(rs, 1), rs.getInt(2), rs.getString(3)));
@@ -414,6 +818,21 @@ public class JdbcStore implements MessageStore {
     /** Whether any message or connection event of the node is stored. */
     public boolean isKnown(String clientId) throws SQLException {
         Objects.requireNonNull(clientId, "clientId");
+        Map<String, NodeWindow> w = windows;
+        if (w != null) {
+            synchronized (w) {
+                if (w.containsKey(clientId)) {
+                    return true;
+                }
+            }
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + eventTable + " WHERE client_id = ?")) {
+                ps.setString(1, clientId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        }
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + messageTable + " WHERE client_id = ? UNION "
                                                        + "SELECT 1 FROM " + eventTable + " WHERE client_id = ?")) {

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.esplink.camel.EspLinkConstants;
+import io.esplink.camel.EspLinkMessage;
+import io.esplink.core.DuplicateWindow;
 import io.esplink.core.StoredTail;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -124,6 +126,7 @@ class JdbcStoreTest {
     void reads_useTheConfiguredTables_andThrowTheDriversErrorWhileATableIsGone() throws Exception {
         String url = "jdbc:h2:file:" + dir.resolve("db");
         JdbcStore s = new JdbcStore(h2(url));
+        s.setWindowInMemory(false); // every read from the tables
         s.setMessageTable("my_message");
         s.setEventTable("my_event");
         s.start();
@@ -158,9 +161,11 @@ class JdbcStoreTest {
     }
 
     @Test
-    void storeAndLoad_windowOfOneNode_newestLast() throws Exception {
+    void storeAndLoad_windowFromTheTable_theNodesLatest256Ids_newestLast() throws Exception {
         JdbcStore s = new JdbcStore(h2("jdbc:h2:file:" + dir.resolve("db")));
+        s.setWindowInMemory(false);
         s.start();
+        assertThat(s.isWindowsInMemory()).isFalse();
         s.store(message("n1", 0, "boot"));
         assertThat(s.load("n1").messageIds()).containsExactly(0);
         for (int mid = 1; mid <= 300; mid++) {
@@ -192,5 +197,149 @@ class JdbcStoreTest {
         Path blocked = dir.resolve("file-not-dir");
         JdbcStore s = new JdbcStore(h2("jdbc:h2:file:" + blocked.resolve("db") + ";IFEXISTS=TRUE"));
         assertThatThrownBy(s::start).isInstanceOf(StoreUnavailableException.class).hasMessageContaining(blocked.toString());
+    }
+
+    // --- windows kept in memory (the default on embedded H2) ---
+
+    /** What the live gateway's window (L10) holds after every stored ID of a node, in order. */
+    private static DuplicateWindow windowOf(List<Integer> ids) {
+        DuplicateWindow w = new DuplicateWindow();
+        ids.forEach(w::accept);
+        return w;
+    }
+
+    private static void assertSameWindow(StoredTail tail, DuplicateWindow expected, String node) {
+        for (int mid = 0; mid < 256; mid++) {
+            assertThat(tail.contains(mid)).as("%s, ID %d", node, mid).isEqualTo(expected.contains(mid));
+        }
+    }
+
+    private static boolean hasIndexByClient(Connection c) throws SQLException {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.INDEXES WHERE "
+                                                             + "INDEX_NAME = 'ESPLINK_MESSAGE_BY_CLIENT'")) {
+            rs.next();
+            return rs.getInt(1) > 0;
+        }
+    }
+
+    @Test
+    void windowInMemory_isTheDefaultOnEmbeddedH2_andTheIndexByNodeOfAnOlderSchemaIsDropped() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db");
+        JdbcStore old = new JdbcStore(h2(url));
+        old.setWindowInMemory(false);
+        old.start();
+        old.store(message("n1", 0, "a"));
+        try (Connection c = h2(url).getConnection()) {
+            assertThat(hasIndexByClient(c)).isTrue();
+        }
+        JdbcStore s = new JdbcStore(h2(url));
+        s.start();
+        assertThat(s.isWindowsInMemory()).isTrue();
+        try (Connection c = h2(url).getConnection()) {
+            assertThat(hasIndexByClient(c)).isFalse();
+        }
+        // the database had no window table yet: every row was replayed
+        assertThat(s.load("n1").contains(0)).isTrue();
+        assertThat(s.messageCounts()).extracting(JdbcStore.MessageCount::messages).containsExactly(1L);
+    }
+
+    @Test
+    void L10_windowInMemory_afterARestart_isTheWindowOfAllStoredRows_fromTheSnapshotAndTheRowsAfterIt()
+            throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db");
+        JdbcStore s = new JdbcStore(h2(url));
+        s.setSnapshotIntervalMs(3_600_000); // a snapshot at start, one half-way, none else
+        s.start();
+        java.util.Map<String, List<Integer>> stored = new java.util.TreeMap<>();
+        java.util.Random random = new java.util.Random(7);
+        int[] next = new int[5];
+        for (int round = 0; round < 700; round++) {
+            List<EspLinkMessage> batch = new ArrayList<>();
+            for (int k = 0; k < 1 + random.nextInt(4); k++) {
+                int node = random.nextInt(5);
+                // IDs 0, 1..255, 1..; now and then a node restarts (0) or a resend's ID comes again
+                int mid = random.nextInt(50) == 0 ? 0 : random.nextInt(20) == 0 ? next[node] : (next[node] % 255) + 1;
+                next[node] = mid;
+                batch.add(new EspLinkMessage("n" + node, mid, "p" + round, 1_000L + round, 0, null));
+                stored.computeIfAbsent("n" + node, x -> new ArrayList<>()).add(mid);
+            }
+            s.storeMessages(batch);
+            if (round == 350) {
+                s.writeWindows(); // the rest is replayed after it
+            }
+        }
+        long covered;
+        try (Connection c = h2(url).getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT last_row_id FROM esplink_window WHERE client_id = ''")) {
+            assertThat(rs.next()).as("a snapshot was written").isTrue();
+            covered = rs.getLong(1);
+        }
+        JdbcStore restarted = new JdbcStore(h2(url));
+        restarted.start();
+        JdbcStore fromTable = new JdbcStore(h2("jdbc:h2:file:" + dir.resolve("db")));
+        for (var e : stored.entrySet()) {
+            DuplicateWindow expected = windowOf(e.getValue());
+            assertSameWindow(s.load(e.getKey()), expected, e.getKey() + " live");
+            assertSameWindow(restarted.load(e.getKey()), expected, e.getKey() + " after a restart");
+        }
+        assertThat(covered).as("rows came after the snapshot").isLessThan(stored.values().stream()
+                .mapToLong(List::size).sum());
+        assertThat(restarted.messageCounts()).isEqualTo(s.messageCounts());
+        assertThat(restarted.load("nobody")).isSameAs(StoredTail.EMPTY);
+        // the same windows as reading each node's latest rows from the table (an index made again for it)
+        fromTable.setWindowInMemory(false);
+        fromTable.start();
+        for (var e : stored.entrySet()) {
+            assertSameWindow(fromTable.load(e.getKey()), windowOf(e.getValue()), e.getKey() + " from the table");
+        }
+    }
+
+    @Test
+    void windowInMemory_withoutAnySnapshot_everyRowIsReplayedAtStart() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db");
+        JdbcStore s = new JdbcStore(h2(url));
+        s.setSnapshotIntervalMs(3_600_000);
+        s.start();
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            int mid = i % 255 + (i >= 255 ? 1 : 0);
+            s.store(message("n1", mid, "m" + i));
+            ids.add(mid);
+        }
+        try (Connection c = h2(url).getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM esplink_window")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("nothing written within the interval").isZero();
+        }
+        JdbcStore restarted = new JdbcStore(h2(url));
+        restarted.start();
+        assertSameWindow(restarted.load("n1"), windowOf(ids), "n1");
+        assertThat(restarted.latestMessages("n1", 2)).extracting(JdbcStore.StoredMessage::payload)
+                .containsExactly("m399", "m398");
+    }
+
+    @Test
+    void windowInMemory_aBatchThatFails_movesNoWindow_andIsStoredOnceWhenSent_again() throws Exception {
+        JdbcStore s = new JdbcStore(h2("jdbc:h2:file:" + dir.resolve("db")));
+        s.start();
+        s.store(message("n1", 1, "first"));
+        List<EspLinkMessage> bad = List.of(new EspLinkMessage("n1", 2, "second", 1L, 0, null),
+                new EspLinkMessage("x".repeat(1001), 3, "a client ID longer than its column", 1L, 0, null));
+        assertThatThrownBy(() -> s.storeMessages(bad)).isInstanceOf(SQLException.class);
+        assertThat(s.load("n1").contains(2)).isFalse();
+        assertThat(s.messageCounts()).extracting(JdbcStore.MessageCount::messages).containsExactly(1L);
+        s.storeMessages(List.of(bad.get(0)));
+        assertThat(s.load("n1").contains(2)).isTrue();
+        assertThat(s.latestMessages("n1", 10)).extracting(JdbcStore.StoredMessage::payload)
+                .containsExactly("second", "first");
+    }
+
+    @Test
+    void snapshotInterval_outOfRange_isRefused() {
+        JdbcStore s = new JdbcStore();
+        assertThatThrownBy(() -> s.setSnapshotIntervalMs(99)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("snapshotIntervalMs");
+        assertThatThrownBy(() -> s.setSnapshotIntervalMs(3_600_001)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> s.setWindowTable("bad name")).isInstanceOf(IllegalArgumentException.class);
     }
 }
