@@ -45,9 +45,14 @@ class ResendAfterRestartTest {
 
     enum Kind {
         FILES,
+        /** H2 in files: the windows kept in memory and written to the window table (its default). */
         DATABASE,
+        /** H2 in files, each window read from the message table (windowInMemory=false). */
+        DATABASE_WINDOW_FROM_TABLE,
         /** PostgreSQL, when ESPLINK_TEST_POSTGRES_URL names one (jdbc:postgresql://host/db?user=..&password=..). */
-        POSTGRES
+        POSTGRES,
+        /** The same with the windows in memory (windowInMemory=true). */
+        POSTGRES_WINDOW_IN_MEMORY
     }
 
     private static final String POSTGRES_URL = System.getenv("ESPLINK_TEST_POSTGRES_URL");
@@ -62,6 +67,7 @@ class ResendAfterRestartTest {
     private final List<RawNode> nodes = new ArrayList<>();
     private final List<JdbcConnectionPool> pools = new ArrayList<>();
     private final List<JdbcStore> pgStores = new ArrayList<>();
+    private final List<JsonLinesStore> reopenedFiles = new ArrayList<>();
     /** Exchanges each route was given, by route ID. */
     private final Map<String, AtomicInteger> routed = new ConcurrentHashMap<>();
 
@@ -73,10 +79,12 @@ class ResendAfterRestartTest {
         for (DefaultCamelContext c : contexts) {
             c.stop();
         }
+        reopenedFiles.forEach(JsonLinesStore::stop);
         pools.forEach(JdbcConnectionPool::dispose);
         for (JdbcStore s : pgStores) {
             try (Connection c = s.getDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
-                for (String t : List.of(s.getMessageTable(), s.getEventTable(), s.getProbeTable())) {
+                for (String t : List.of(s.getMessageTable(), s.getEventTable(), s.getProbeTable(),
+                        s.getWindowTable())) {
                     st.execute("DROP TABLE IF EXISTS " + t);
                 }
             } catch (java.sql.SQLException e) {
@@ -92,7 +100,7 @@ class ResendAfterRestartTest {
             return s;
         }
         // a pool, as the gateway has: H2 closes a database when its last connection closes
-        if (kind == Kind.POSTGRES) {
+        if (kind == Kind.POSTGRES || kind == Kind.POSTGRES_WINDOW_IN_MEMORY) {
             assumeTrue(POSTGRES_URL != null && !POSTGRES_URL.isBlank(), "ESPLINK_TEST_POSTGRES_URL is not set");
             PGSimpleDataSource ds = new PGSimpleDataSource();
             ds.setURL(POSTGRES_URL);
@@ -102,6 +110,8 @@ class ResendAfterRestartTest {
             s.setMessageTable("t_message_" + suffix);
             s.setEventTable("t_event_" + suffix);
             s.setProbeTable("t_probe_" + suffix);
+            s.setWindowTable("t_window_" + suffix);
+            s.setWindowInMemory(kind == Kind.POSTGRES_WINDOW_IN_MEMORY);
             s.start();
             pgStores.add(s);
             return s;
@@ -109,7 +119,11 @@ class ResendAfterRestartTest {
         JdbcConnectionPool ds = JdbcConnectionPool.create("jdbc:h2:file:" + dir.resolve(name).resolve("db"), "sa", "");
         pools.add(ds);
         JdbcStore s = new JdbcStore(ds);
+        if (kind == Kind.DATABASE_WINDOW_FROM_TABLE) {
+            s.setWindowInMemory(false);
+        }
         s.start();
+        assertThat(s.isWindowsInMemory()).isEqualTo(kind == Kind.DATABASE);
         return s;
     }
 
@@ -204,6 +218,10 @@ class ResendAfterRestartTest {
         return out;
     }
 
+    /**
+     * Stops the gateway and starts a new one on the same data, with new store objects (as a new process has): what
+     * the stores tell the new gateway comes from what they keep on disk, not from the old objects' memory.
+     */
     private void restart(MessageStore... stores) throws Exception {
         for (DefaultCamelContext c : contexts) {
             c.stop();
@@ -212,7 +230,34 @@ class ResendAfterRestartTest {
             n.close();
         }
         nodes.clear();
-        gateway(stores);
+        MessageStore[] reopened = new MessageStore[stores.length];
+        for (int i = 0; i < stores.length; i++) {
+            reopened[i] = reopen(stores[i]);
+        }
+        gateway(reopened);
+    }
+
+    private MessageStore reopen(MessageStore store) throws Exception {
+        if (store instanceof FlakyWindow f) {
+            return new FlakyWindow(reopen(f.delegate()), f.failing());
+        }
+        if (store instanceof JsonLinesStore old) {
+            // a crash: the old object is not stopped
+            JsonLinesStore s = new JsonLinesStore(old.getDirectory());
+            s.start();
+            reopenedFiles.add(s);
+            return s;
+        }
+        JdbcStore old = (JdbcStore) store;
+        JdbcStore s = new JdbcStore(old.getDataSource());
+        s.setMessageTable(old.getMessageTable());
+        s.setEventTable(old.getEventTable());
+        s.setProbeTable(old.getProbeTable());
+        s.setWindowTable(old.getWindowTable());
+        s.setWindowInMemory(old.getWindowInMemory());
+        s.start();
+        assertThat(s.isWindowsInMemory()).isEqualTo(old.isWindowsInMemory());
+        return s;
     }
 
     @ParameterizedTest
