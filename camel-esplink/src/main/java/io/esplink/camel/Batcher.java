@@ -47,7 +47,7 @@ final class Batcher {
                 waiting.add(message);
                 flushNow = !inFlight && waiting.size() >= maxSize;
                 if (!inFlight && !flushNow && timer == null) {
-                    timer = executor.schedule(this::flush, intervalMs, TimeUnit.MILLISECONDS);
+                    timer = executor.schedule(this::flushOnTimer, intervalMs, TimeUnit.MILLISECONDS);
                 }
             }
         }
@@ -60,11 +60,22 @@ final class Batcher {
         }
     }
 
+    /** The interval's end: the timer that runs this is done, not cancelled (a cancel costs a queue removal). */
+    private void flushOnTimer() {
+        flush(true);
+    }
+
     private void flush() {
+        flush(false);
+    }
+
+    private void flush(boolean onTimer) {
         List<InboundMessage> batch;
         synchronized (this) {
             if (timer != null) {
-                timer.cancel(false);
+                if (!onTimer) {
+                    timer.cancel(false);
+                }
                 timer = null;
             }
             if (inFlight || waiting.isEmpty()) {
