@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 import io.esplink.camel.EspLinkConstants;
+import io.esplink.camel.EspLinkEvent;
 import io.esplink.camel.EspLinkMessage;
 import io.esplink.core.StoredTail;
 import org.apache.camel.Exchange;
@@ -236,6 +237,10 @@ public class JdbcStore implements MessageStore {
     @Override
     public void store(Exchange exchange) throws SQLException {
         Message in = exchange.getMessage();
+        if (in.getBody() instanceof List<?> events && !events.isEmpty() && events.get(0) instanceof EspLinkEvent) {
+            storeEvents(events); // a batch of connection events (batchEvents)
+            return;
+        }
         if (in.getBody() instanceof List<?> batch) {
             storeMessages(batch);
             return;
@@ -423,6 +428,37 @@ public class JdbcStore implements MessageStore {
                 return rs.next();
             }
         }
+    }
+
+    /**
+     * Inserts connection events (a batch: {@link EspLinkEvent}s) in one transaction, as one JDBC batch: all of them or
+     * none. Like a single event, acknowledged to no one, so committed without a sync of its own (H2: written by the
+     * next message commit's sync, or by H2 within about a second): a storm of connects is a few commits, not a sync
+     * each.
+     */
+    public void storeEvents(List<?> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        inTransaction(false, c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + eventTable + " (at, client_id, event, "
+                                                           + "reason, remote_address, connect_count) VALUES (?, ?, ?, "
+                                                           + "?, ?, ?)")) {
+                for (Object o : events) {
+                    if (!(o instanceof EspLinkEvent e)) {
+                        throw new IllegalArgumentException("JdbcStore: a batch of events holds EspLinkEvent, not " + o);
+                    }
+                    ps.setObject(1, utc(e.at()));
+                    ps.setString(2, e.clientId());
+                    ps.setString(3, e.event());
+                    ps.setString(4, e.reason());
+                    ps.setString(5, e.remoteAddress());
+                    ps.setInt(6, e.connectCount());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        });
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {
