@@ -73,11 +73,20 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      */
     private io.esplink.core.AckMode ackMode = io.esplink.core.AckMode.RECEIVED;
     /**
+     * With events=true and batching=true: gather connection events into batches too, apart from the messages and by
+     * the same rules (maxBatchSize, batchingIntervalMs): one exchange carries a List of EspLinkEvent (client ID,
+     * event, reason, remote address, connect count, time) in the order they happened (each node's in order), with
+     * the header CamelEspLinkEventBatch. For routes that store events: one transaction or one write per batch, not
+     * per connect, when thousands of nodes connect at once. Events are acknowledged to no one: a batch whose
+     * exchange fails is lost, as a single event is.
+     */
+    private Boolean batchEvents = false;
+    /**
      * Gather node messages into batches: one exchange carries a List of EspLinkMessage (client ID, message ID,
      * payload, received time, connect count, remote address) of up to maxBatchSize messages, or what arrived within
      * batchingIntervalMs. With ackMode=processed every message of the batch is acknowledged when the exchange
      * completed, none if it failed (the nodes resend them). Batches complete one after the other, so each node's
-     * messages stay in order. Connection events stay one exchange each.
+     * messages stay in order. Connection events stay one exchange each unless batchEvents.
      */
     private Boolean batching = false;
     /**
@@ -382,6 +391,14 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
 
     public void setAckMode(io.esplink.core.AckMode ackMode) {
         this.ackMode = ackMode;
+    }
+
+    public Boolean getBatchEvents() {
+        return batchEvents;
+    }
+
+    public void setBatchEvents(Boolean batchEvents) {
+        this.batchEvents = batchEvents;
     }
 
     public Boolean getBatching() {

@@ -39,6 +39,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
         case "backlog": getOrCreateConfiguration(target).setBacklog(property(camelContext, int.class, value)); return true;
+        case "batchevents":
+        case "batchEvents": getOrCreateConfiguration(target).setBatchEvents(property(camelContext, boolean.class, value)); return true;
         case "batching": getOrCreateConfiguration(target).setBatching(property(camelContext, boolean.class, value)); return true;
         case "batchingintervalms":
         case "batchingIntervalMs": getOrCreateConfiguration(target).setBatchingIntervalMs(property(camelContext, long.class, value)); return true;
@@ -141,6 +143,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
         case "backlog": return int.class;
+        case "batchevents":
+        case "batchEvents": return boolean.class;
         case "batching": return boolean.class;
         case "batchingintervalms":
         case "batchingIntervalMs": return long.class;
@@ -244,6 +248,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
         case "backlog": return getOrCreateConfiguration(target).getBacklog();
+        case "batchevents":
+        case "batchEvents": return getOrCreateConfiguration(target).isBatchEvents();
         case "batching": return getOrCreateConfiguration(target).isBatching();
         case "batchingintervalms":
         case "batchingIntervalMs": return getOrCreateConfiguration(target).getBatchingIntervalMs();

@@ -30,6 +30,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "anonymousclients":
         case "anonymousClients": target.getConfiguration().setAnonymousClients(property(camelContext, boolean.class, value)); return true;
         case "backlog": target.getConfiguration().setBacklog(property(camelContext, int.class, value)); return true;
+        case "batchevents":
+        case "batchEvents": target.getConfiguration().setBatchEvents(property(camelContext, boolean.class, value)); return true;
         case "batching": target.getConfiguration().setBatching(property(camelContext, boolean.class, value)); return true;
         case "batchingintervalms":
         case "batchingIntervalMs": target.getConfiguration().setBatchingIntervalMs(property(camelContext, long.class, value)); return true;
@@ -107,6 +109,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "anonymousclients":
         case "anonymousClients": return boolean.class;
         case "backlog": return int.class;
+        case "batchevents":
+        case "batchEvents": return boolean.class;
         case "batching": return boolean.class;
         case "batchingintervalms":
         case "batchingIntervalMs": return long.class;
@@ -185,6 +189,8 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "anonymousclients":
         case "anonymousClients": return target.getConfiguration().isAnonymousClients();
         case "backlog": return target.getConfiguration().getBacklog();
+        case "batchevents":
+        case "batchEvents": return target.getConfiguration().isBatchEvents();
         case "batching": return target.getConfiguration().isBatching();
         case "batchingintervalms":
         case "batchingIntervalMs": return target.getConfiguration().getBatchingIntervalMs();

@@ -23,11 +23,12 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(41);
+        Set<String> props = new HashSet<>(42);
         props.add("ackMode");
         props.add("allowedAddresses");
         props.add("anonymousClients");
         props.add("backlog");
+        props.add("batchEvents");
         props.add("batching");
         props.add("batchingIntervalMs");
         props.add("bridgeErrorHandler");

@@ -7,38 +7,42 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-
-import io.esplink.core.InboundMessage;
+import java.util.function.Consumer;
 
 /**
- * Gathers node messages into batches for a batching consumer: a batch goes out when it holds {@code maxSize}
- * messages, or {@code intervalMs} after its first message came, and at once when the previous batch completed with
- * messages waiting (a commit per batch takes what arrived meanwhile: group commit). One batch is in flight at a
- * time, so batches complete in order, and so do each node's messages within and across them.
+ * Gathers node messages (or connection events) into batches for a batching consumer: a batch goes out when it holds
+ * {@code maxSize} items, or {@code intervalMs} after its first item came, and at once when the previous batch
+ * completed with items waiting (a commit per batch takes what arrived meanwhile: group commit). One batch is in
+ * flight at a time, so batches complete in order, and so do each node's items within and across them.
+ *
+ * @param <T> what is batched: {@link io.esplink.core.InboundMessage}s or {@link EspLinkEvent}s
  */
-final class Batcher {
+final class Batcher<T> {
 
     private final int maxSize;
     private final long intervalMs;
     private final ScheduledExecutorService executor;
     /** Processes a batch and calls the runnable when it completed (from any thread). */
-    private final BiConsumer<List<InboundMessage>, Runnable> process;
+    private final BiConsumer<List<T>, Runnable> process;
+    /** Told of each item that is not processed because the batcher stopped (a message: not acknowledged). */
+    private final Consumer<T> refused;
 
-    private final ArrayDeque<InboundMessage> waiting = new ArrayDeque<>();
+    private final ArrayDeque<T> waiting = new ArrayDeque<>();
     private boolean inFlight;
     private ScheduledFuture<?> timer;
     private boolean stopped;
 
     Batcher(int maxSize, long intervalMs, ScheduledExecutorService executor,
-            BiConsumer<List<InboundMessage>, Runnable> process) {
+            BiConsumer<List<T>, Runnable> process, Consumer<T> refused) {
         this.maxSize = maxSize;
         this.intervalMs = intervalMs;
         this.executor = executor;
         this.process = process;
+        this.refused = refused;
     }
 
-    /** A message to batch; from any thread. */
-    void add(InboundMessage message) {
+    /** An item to batch; from any thread. */
+    void add(T message) {
         boolean flushNow;
         synchronized (this) {
             if (stopped) {
@@ -52,7 +56,7 @@ final class Batcher {
             }
         }
         if (stopped) {
-            message.done(false); // the route is stopping: the node resends it
+            refused.accept(message); // the route is stopping (a message: the node resends it)
             return;
         }
         if (flushNow) {
@@ -70,7 +74,7 @@ final class Batcher {
     }
 
     private void flush(boolean onTimer) {
-        List<InboundMessage> batch;
+        List<T> batch;
         synchronized (this) {
             if (timer != null) {
                 if (!onTimer) {
@@ -101,9 +105,9 @@ final class Batcher {
         }
     }
 
-    /** Fails what waits (the nodes resend it) and takes no more. */
+    /** Refuses what waits (a message: the node resends it) and takes no more. */
     void stop() {
-        List<InboundMessage> left;
+        List<T> left;
         synchronized (this) {
             stopped = true;
             if (timer != null) {
@@ -113,6 +117,6 @@ final class Batcher {
             left = new ArrayList<>(waiting);
             waiting.clear();
         }
-        left.forEach(m -> m.done(false));
+        left.forEach(refused);
     }
 }

@@ -157,8 +157,18 @@ public class EspLinkConfiguration implements Cloneable {
                             + "maxBatchSize messages, or what arrived within batchingIntervalMs. With "
                             + "ackMode=processed every message of the batch is acknowledged when the exchange "
                             + "completed, none if it failed (the nodes resend them). Batches complete one after the "
-                            + "other, so each node's messages stay in order. Connection events stay one exchange each.")
+                            + "other, so each node's messages stay in order. Connection events stay one exchange each "
+                            + "unless batchEvents.")
     private boolean batching;
+    @UriParam(label = "consumer", defaultValue = "false",
+              description = "With events=true and batching=true: gather connection events into batches too, apart "
+                            + "from the messages and by the same rules (maxBatchSize, batchingIntervalMs): one "
+                            + "exchange carries a List of EspLinkEvent (client ID, event, reason, remote address, "
+                            + "connect count, time) in the order they happened (each node's in order), with the "
+                            + "header CamelEspLinkEventBatch. For routes that store events: one transaction or one "
+                            + "write per batch, not per connect, when thousands of nodes connect at once. Events are "
+                            + "acknowledged to no one: a batch whose exchange fails is lost, as a single event is.")
+    private boolean batchEvents;
     @UriParam(label = "consumer", defaultValue = "500",
               description = "With batching: the most messages in one batch.")
     private int maxBatchSize = 500;
@@ -451,6 +461,14 @@ public class EspLinkConfiguration implements Cloneable {
 
     public void setBatching(boolean batching) {
         this.batching = batching;
+    }
+
+    public boolean isBatchEvents() {
+        return batchEvents;
+    }
+
+    public void setBatchEvents(boolean batchEvents) {
+        this.batchEvents = batchEvents;
     }
 
     public int getMaxBatchSize() {

@@ -45,8 +45,15 @@ public final class EspLinkConstants {
     public static final String RECIPIENTS = "CamelEspLinkRecipients";
 
     @Metadata(label = "consumer", description = "With batching: how many node messages the exchange's body (a List "
-                                                + "of EspLinkMessage) holds.", javaType = "int")
+                                                + "of EspLinkMessage) holds; with batchEvents, on an event batch, how "
+                                                + "many events (a List of EspLinkEvent).", javaType = "int")
     public static final String BATCH_SIZE = "CamelEspLinkBatchSize";
+
+    @Metadata(label = "consumer", description = "With batchEvents: set on the exchanges that carry connection events "
+                                                + "(a List of EspLinkEvent), to how many they hold; absent on node "
+                                                + "messages. A route that takes both tells them apart by it.",
+              javaType = "int")
+    public static final String EVENT_BATCH = "CamelEspLinkEventBatch";
 
     /** Exchange property: the client ID of the node whose message created the exchange. */
     public static final String SOURCE_CLIENT_ID_PROPERTY = "CamelEspLinkSourceClientId";

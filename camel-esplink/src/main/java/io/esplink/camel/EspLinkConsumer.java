@@ -25,7 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One exchange per message a node delivers (and per connect and disconnect with events=true). With
+ * One exchange per message a node delivers (and per connect and disconnect with events=true), or per batch of them
+ * (batching, batchEvents: each on a thread of its own, {@code esplink-batch} and {@code esplink-event-batch}). With
  * ackMode=processed the message is acknowledged only when the exchange completed without an exception.
  * <p>
  * Failed exchanges are logged once per change (see {@link FailureLog}) unless an exception handler of the user's
@@ -40,15 +41,20 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
 
     private final AckMode ackMode;
     private final boolean batching;
+    private final boolean batchEvents;
     private EspLinkServer server;
     private volatile FailureLog failures;
     private ScheduledExecutorService batchExecutor;
-    private Batcher batcher;
+    private Batcher<InboundMessage> batcher;
+    /** With batchEvents: events in batches, on a thread of their own (a message batch never waits for an event's). */
+    private ScheduledExecutorService eventBatchExecutor;
+    private Batcher<EspLinkEvent> eventBatcher;
 
     public EspLinkConsumer(EspLinkEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
         this.ackMode = endpoint.getConfiguration().getAckMode();
         this.batching = endpoint.getConfiguration().isBatching();
+        this.batchEvents = endpoint.getConfiguration().isBatchEvents();
     }
 
     @Override
@@ -73,7 +79,16 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
             EspLinkConfiguration c = ep.getConfiguration();
             batchExecutor = ep.getCamelContext().getExecutorServiceManager()
                     .newSingleThreadScheduledExecutor(this, "esplink-batch");
-            batcher = new Batcher(c.getMaxBatchSize(), c.getBatchingIntervalMs(), batchExecutor, this::processBatch);
+            batcher = new Batcher<>(c.getMaxBatchSize(), c.getBatchingIntervalMs(), batchExecutor, this::processBatch,
+                    m -> m.done(false));
+        }
+        if (batchEvents) {
+            EspLinkConfiguration c = ep.getConfiguration();
+            eventBatchExecutor = ep.getCamelContext().getExecutorServiceManager()
+                    .newSingleThreadScheduledExecutor(this, "esplink-event-batch");
+            eventBatcher = new Batcher<>(c.getMaxBatchSize(), c.getBatchingIntervalMs(), eventBatchExecutor,
+                    this::processEventBatch, e -> LOG.debug("{} stopping: the {} event of node '{}' is not processed",
+                            getRouteId(), e.event(), LogText.escape(e.clientId())));
         }
         server = ep.getComponent().acquire(ep);
         try {
@@ -98,6 +113,12 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
             batcher = null;
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(batchExecutor);
             batchExecutor = null;
+        }
+        if (eventBatcher != null) {
+            eventBatcher.stop();
+            eventBatcher = null;
+            getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(eventBatchExecutor);
+            eventBatchExecutor = null;
         }
         super.doStop();
     }
@@ -157,6 +178,11 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
     @ManagedAttribute(description = "True if node messages come in batches (a List per exchange)")
     public boolean isBatching() {
         return batching;
+    }
+
+    @ManagedAttribute(description = "True if connection events come in batches (a List of EspLinkEvent per exchange)")
+    public boolean isBatchEvents() {
+        return batchEvents;
     }
 
     @ManagedAttribute(description = "True while the route fails on node messages")
@@ -256,6 +282,12 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
 
     @Override
     public void onEvent(SessionEvent event) {
+        Batcher<EspLinkEvent> events = eventBatcher;
+        if (events != null) {
+            events.add(new EspLinkEvent(event.clientId(), event.type().name(), event.reason(), event.remoteAddress(),
+                    event.connectCount(), event.timestamp()));
+            return;
+        }
         Exchange exchange = newExchange(event.reason(), event.clientId(), event.remoteAddress(),
                 event.connectCount(), event.timestamp());
         exchange.getIn().setHeader(EspLinkConstants.EVENT, event.type().name());
@@ -269,6 +301,32 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
             }
             releaseExchange(exchange, false);
         });
+    }
+
+    /**
+     * One exchange for a batch of connection events (batchEvents). Events are acknowledged to no one: a batch whose
+     * exchange failed is lost, as a single event is.
+     */
+    private void processEventBatch(List<EspLinkEvent> batch, Runnable completed) {
+        Exchange exchange = createExchange(false);
+        exchange.getIn().setBody(batch);
+        exchange.getIn().setHeader(EspLinkConstants.BATCH_SIZE, batch.size());
+        exchange.getIn().setHeader(EspLinkConstants.EVENT_BATCH, batch.size());
+        try {
+            getAsyncProcessor().process(exchange, doneSync -> {
+                if (exchange.getException() != null || exchange.isRollbackOnly()) {
+                    failed("a batch of " + batch.size() + " event(s)", exchange, exchange.getException(),
+                            "They are lost (events are not resent)");
+                } else {
+                    failures.succeeded();
+                }
+                releaseExchange(exchange, false);
+                completed.run();
+            });
+        } catch (RuntimeException e) {
+            completed.run();
+            throw e;
+        }
     }
 
     private static String subject(InboundMessage msg) {

@@ -65,6 +65,12 @@ public class EspLinkEndpoint extends DefaultEndpoint
             throw new IllegalArgumentException("esplink consumer " + getEndpointUri()
                                                + " would receive nothing: messages=false needs events=true");
         }
+        if (configuration.isBatchEvents() && (!configuration.isEvents() || !configuration.isBatching())) {
+            throw new IllegalArgumentException("esplink consumer " + getEndpointUri() + ": batchEvents=true needs "
+                                               + "events=true and batching=true (it batches connection events by "
+                                               + "batching's rules), not events=" + configuration.isEvents()
+                                               + " and batching=" + configuration.isBatching());
+        }
         EspLinkConsumer consumer = new EspLinkConsumer(this, processor);
         configureConsumer(consumer);
         return consumer;

@@ -85,6 +85,21 @@ public final class EspLinkRecords {
         return n.toString();
     }
 
+    /** The record of one event of a batch (batchEvents): the same as {@link #event(Exchange)} gives for a single one. */
+    public static String event(EspLinkEvent e) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("at", Instant.ofEpochMilli(e.at()).toString());
+        n.put("clientId", e.clientId());
+        n.put("event", e.event());
+        n.put("online", e.connected());
+        n.put("reason", e.reason());
+        n.put("connectCount", e.connectCount());
+        if (e.remoteAddress() != null) {
+            n.put("remoteAddress", e.remoteAddress());
+        }
+        return n.toString();
+    }
+
     /**
      * {@code clientId} made safe as a file name or a single MQTT topic level: every character other than
      * {@code A-Z a-z 0-9 . _ -} becomes {@code _}, and a name of dots only gets a leading {@code _}. Distinct IDs can

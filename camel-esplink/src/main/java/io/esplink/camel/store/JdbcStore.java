@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 import io.esplink.camel.EspLinkConstants;
+import io.esplink.camel.EspLinkEvent;
 import io.esplink.camel.EspLinkMessage;
 import io.esplink.core.DuplicateWindow;
 import io.esplink.core.StoredTail;
@@ -371,6 +372,10 @@ public class JdbcStore implements MessageStore {
     @Override
     public void store(Exchange exchange) throws SQLException {
         Message in = exchange.getMessage();
+        if (in.getBody() instanceof List<?> events && !events.isEmpty() && events.get(0) instanceof EspLinkEvent) {
+            storeEvents(events); // a batch of connection events (batchEvents)
+            return;
+        }
         if (in.getBody() instanceof List<?> batch) {
             storeMessages(batch);
             return;
@@ -388,23 +393,32 @@ public class JdbcStore implements MessageStore {
         // an event is acknowledged to no one: committed without a sync of its own (H2: written by the next message
         // commit's CHECKPOINT SYNC, or by H2 within about a second); a storm of connects is not a sync each
         inTransaction(false, c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + eventTable + " (at, client_id, event, "
-                                                           + "reason, remote_address, connect_count) VALUES (?, ?, ?, "
-                                                           + "?, ?, ?)")) {
-                ps.setObject(1, utc(at));
-                ps.setString(2, clientId);
-                ps.setString(3, event);
-                ps.setString(4, in.getHeader(EspLinkConstants.EVENT_REASON, String.class));
-                ps.setString(5, in.getHeader(EspLinkConstants.REMOTE_ADDRESS, String.class));
-                Integer count = in.getHeader(EspLinkConstants.CONNECT_COUNT, Integer.class);
-                if (count == null) {
-                    ps.setNull(6, java.sql.Types.INTEGER);
-                } else {
-                    ps.setInt(6, count);
-                }
+            try (PreparedStatement ps = c.prepareStatement(insertEvent())) {
+                setEvent(ps, at, clientId, event, in.getHeader(EspLinkConstants.EVENT_REASON, String.class),
+                        in.getHeader(EspLinkConstants.REMOTE_ADDRESS, String.class),
+                        in.getHeader(EspLinkConstants.CONNECT_COUNT, Integer.class));
                 ps.executeUpdate();
             }
         });
+    }
+
+    private String insertEvent() {
+        return "INSERT INTO " + eventTable + " (at, client_id, event, reason, remote_address, connect_count) VALUES "
+               + "(?, ?, ?, ?, ?, ?)";
+    }
+
+    private static void setEvent(PreparedStatement ps, long at, String clientId, String event, String reason,
+                                 String remoteAddress, Integer connectCount) throws SQLException {
+        ps.setObject(1, utc(at));
+        ps.setString(2, clientId);
+        ps.setString(3, event);
+        ps.setString(4, reason);
+        ps.setString(5, remoteAddress);
+        if (connectCount == null) {
+            ps.setNull(6, java.sql.Types.INTEGER);
+        } else {
+            ps.setInt(6, connectCount);
+        }
     }
 
     /**
@@ -842,6 +856,30 @@ public class JdbcStore implements MessageStore {
                 return rs.next();
             }
         }
+    }
+
+    /**
+     * Inserts connection events (a batch: {@link EspLinkEvent}s) in one transaction, as one JDBC batch: all of them or
+     * none. Like a single event, acknowledged to no one, so committed without a sync of its own (H2: written by the
+     * next message commit's sync, or by H2 within about a second): a storm of connects is a few commits, not a sync
+     * each.
+     */
+    public void storeEvents(List<?> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        inTransaction(false, c -> {
+            try (PreparedStatement ps = c.prepareStatement(insertEvent())) {
+                for (Object o : events) {
+                    if (!(o instanceof EspLinkEvent e)) {
+                        throw new IllegalArgumentException("JdbcStore: a batch of events holds EspLinkEvent, not " + o);
+                    }
+                    setEvent(ps, e.at(), e.clientId(), e.event(), e.reason(), e.remoteAddress(), e.connectCount());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        });
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.esplink.camel.EspLinkConstants;
+import io.esplink.camel.EspLinkEvent;
 import io.esplink.camel.EspLinkMessage;
 import io.esplink.camel.EspLinkRecords;
 import io.esplink.core.StoredTail;
@@ -33,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * {@link EspLinkRecords} record per line, client IDs made safe as file names ({@link EspLinkRecords#safeName}).
  * <p>
  * Durable before it returns, with one sync per call however many nodes it touches: the records of a call (one
- * exchange, or a batch of messages) are first appended to a journal ({@code journal-<n>.log}, a line
- * {@code <file>TAB<record>} each) in one write and synced ({@code fdatasync}); then each node's records are appended
+ * exchange, or a batch of messages or of events) are first appended to a journal ({@code journal-<n>.log}, a line
+ * {@code <file>TAB<record>} each) in one write and synced ({@code fdatasync}; not for connection events alone, which are
+ * acknowledged to no one: the next sync or checkpoint makes them durable); then each node's records are appended
  * to its file in one write, without a sync of their own. A checkpoint (every few seconds, or when the journal grows
  * large) syncs the node files written since the last one and deletes the journals they cover. At start, the journals
  * left by a crash are replayed: each node file gets the records it lacks, once (a file that ends with some of them
@@ -160,11 +162,19 @@ public class JsonLinesStore implements MessageStore {
         List<Entry> entries = new ArrayList<>();
         boolean sync = true;
         if (body instanceof List<?> batch) {
+            // node messages (batching) or connection events (batchEvents); a batch of events only is not synced on
+            // its own, as a single event is not
+            sync = false;
             for (Object o : batch) {
-                if (!(o instanceof EspLinkMessage m)) {
-                    throw new IllegalArgumentException("JsonLinesStore: a batch holds EspLinkMessage, not " + o);
+                if (o instanceof EspLinkMessage m) {
+                    entries.add(new Entry(file(MESSAGES, m.clientId()), EspLinkRecords.message(m)));
+                    sync = true;
+                } else if (o instanceof EspLinkEvent e) {
+                    entries.add(new Entry(file(EVENTS, e.clientId()), EspLinkRecords.event(e)));
+                } else {
+                    throw new IllegalArgumentException("JsonLinesStore: a batch holds EspLinkMessage or EspLinkEvent, "
+                                                       + "not " + o);
                 }
-                entries.add(new Entry(file(MESSAGES, m.clientId()), EspLinkRecords.message(m)));
             }
         } else {
             String clientId = exchange.getMessage().getHeader(EspLinkConstants.CLIENT_ID, String.class);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.esplink.camel.EspLinkEvent;
 import io.esplink.camel.EspLinkMessage;
 import io.esplink.core.ClientIds;
 import org.slf4j.Logger;
@@ -14,7 +15,8 @@ import org.slf4j.event.Level;
  * The gateway's own node route ({@code gateway/nodes.yaml}) takes node messages in batches, so that it costs the
  * gateway one exchange per batch, not one per message, at line rate; this bean does its per-message work: logs each
  * message (logger {@code esplink-log}, at {@code esplink.log.messages}, escaped) and picks out the nodes that sent
- * {@code ping} (the route answers each with {@code pong}). The status page reads each node's last message from the
+ * {@code ping} (the route answers each with {@code pong}); it logs each connect and disconnect of a batch of events
+ * (at INFO). The status page reads each node's last message from the
  * server ({@code NodeView.lastPayload}), not from here.
  */
 public final class NodeMessages {
@@ -60,5 +62,15 @@ public final class NodeMessages {
             }
         }
         return pings;
+    }
+
+    /** Logs each connect or disconnect of {@code batch} (at INFO), as {@code node kitchen CONNECTED: connected}. */
+    public void events(List<EspLinkEvent> batch) {
+        if (!LOG.isInfoEnabled()) {
+            return;
+        }
+        for (EspLinkEvent e : batch) {
+            LOG.info("node {} {}: {}", ClientIds.escape(e.clientId()), e.event(), ClientIds.escape(e.reason(), 1000));
+        }
     }
 }

@@ -225,6 +225,43 @@ class GatewayTest extends GatewayTestSupport {
     }
 
     @Test
+    void connectsAndDisconnects_comingInBatches_areLoggedAndStoredInTheFilesAndTheDatabase_inOrder() throws Exception {
+        try (LogCapture log = new LogCapture("esplink-log")) {
+            startGateway();
+            RecordingNode kitchen = node("kitchen");
+            RecordingNode hall = node("hall");
+            kitchen.client.dropLink();
+            await().atMost(WAIT).until(() -> kitchen.client.connects() >= 2 && kitchen.client.isUp());
+            List<String> expected = List.of("CONNECTED", "DISCONNECTED", "CONNECTED");
+            await().atMost(WAIT).untilAsserted(() -> assertThat(log.messages(Level.INFO).stream()
+                    .filter(m -> m.startsWith("node kitchen ")).map(m -> m.split(" ")[2].replace(":", "")))
+                    .containsExactlyElementsOf(expected));
+            assertThat(log.messages(Level.INFO)).contains("node hall CONNECTED: connected");
+            Path file = dataDir.resolve("events/kitchen.jsonl");
+            await().atMost(WAIT).untilAsserted(() -> assertThat(eventsOf(Files.readAllLines(file)))
+                    .containsExactly("CONNECTED 1", "DISCONNECTED 1", "CONNECTED 2"));
+            assertThat(Files.readAllLines(dataDir.resolve("events/hall.jsonl"))).hasSize(1);
+            await().atMost(WAIT).untilAsserted(() -> { // newest first
+                List<String> stored = new java.util.ArrayList<>();
+                for (JsonNode e : json(get("/nodes/kitchen/events?limit=10"))) {
+                    stored.add(e.toString());
+                }
+                assertThat(eventsOf(stored)).containsExactly("CONNECTED 2", "DISCONNECTED 1", "CONNECTED 1");
+            });
+        }
+    }
+
+    /** "EVENT connectCount" of each JSON record. */
+    private List<String> eventsOf(List<String> records) throws java.io.IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (String r : records) {
+            JsonNode n = mapper.readTree(r);
+            out.add(n.get("event").asText() + " " + n.get("connectCount").asInt());
+        }
+        return out;
+    }
+
+    @Test
     void nodeMessages_areLoggedAtInfo_whenAsked() throws Exception {
         try (LogCapture log = new LogCapture("esplink-log")) {
             startGateway(Map.of("esplink.log.messages", "INFO"));

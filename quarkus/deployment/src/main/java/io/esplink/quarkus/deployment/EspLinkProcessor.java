@@ -35,6 +35,7 @@ public class EspLinkProcessor {
             "io.esplink.camel.EspLinkEndpointUriFactory",
             "io.esplink.camel.EspLinkRecords",
             "io.esplink.camel.EspLinkMessage",
+            "io.esplink.camel.EspLinkEvent",
             "io.esplink.camel.EspLinkConstants",
             "io.esplink.camel.store.MessageStore",
             "io.esplink.camel.store.JsonLinesStore",
