@@ -173,6 +173,14 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      */
     private Integer deliveryThreads = 16;
     /**
+     * Microseconds an I/O thread (esplink-io) lets pass, when it finds nothing ready and no task, before it waits
+     * for its connections again: what arrives meanwhile (an idle fleet's keepalives) is handled in one wakeup
+     * instead of a wakeup each. A thread that finds work goes on at once, so a busy gateway never pauses; a message
+     * or task that comes during a pause waits at most this long. 0: no pause (Netty's own strategy). Ignored when
+     * workerGroup is given.
+     */
+    private Long ioCoalesceMicros = 500L;
+    /**
      * Netty I/O threads for node connections (esplink-io); 0 uses Netty's default (twice the cores). Ignored when
      * workerGroup is given.
      */
@@ -519,6 +527,14 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
 
     public void setDeliveryThreads(Integer deliveryThreads) {
         this.deliveryThreads = deliveryThreads;
+    }
+
+    public Long getIoCoalesceMicros() {
+        return ioCoalesceMicros;
+    }
+
+    public void setIoCoalesceMicros(Long ioCoalesceMicros) {
+        this.ioCoalesceMicros = ioCoalesceMicros;
     }
 
     public Integer getIoThreads() {

@@ -73,6 +73,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "healthCheckProducerEnabled": target.setHealthCheckProducerEnabled(property(camelContext, boolean.class, value)); return true;
         case "healthcheckserverenabled":
         case "healthCheckServerEnabled": target.setHealthCheckServerEnabled(property(camelContext, boolean.class, value)); return true;
+        case "iocoalescemicros":
+        case "ioCoalesceMicros": target.setIoCoalesceMicros(property(camelContext, long.class, value)); return true;
         case "iothreads":
         case "ioThreads": target.setIoThreads(property(camelContext, int.class, value)); return true;
         case "lazystartproducer":
@@ -177,6 +179,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "healthCheckProducerEnabled": return boolean.class;
         case "healthcheckserverenabled":
         case "healthCheckServerEnabled": return boolean.class;
+        case "iocoalescemicros":
+        case "ioCoalesceMicros": return long.class;
         case "iothreads":
         case "ioThreads": return int.class;
         case "lazystartproducer":
@@ -282,6 +286,8 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "healthCheckProducerEnabled": return target.isHealthCheckProducerEnabled();
         case "healthcheckserverenabled":
         case "healthCheckServerEnabled": return target.isHealthCheckServerEnabled();
+        case "iocoalescemicros":
+        case "ioCoalesceMicros": return target.getIoCoalesceMicros();
         case "iothreads":
         case "ioThreads": return target.getIoThreads();
         case "lazystartproducer":

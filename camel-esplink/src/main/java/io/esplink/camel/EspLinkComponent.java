@@ -62,6 +62,14 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
               description = "Netty I/O threads for node connections (esplink-io); 0 uses Netty's default (twice the "
                             + "cores). Ignored when workerGroup is given.")
     private int ioThreads;
+    @Metadata(label = "advanced", defaultValue = "500",
+              description = "Microseconds an I/O thread (esplink-io) lets pass, when it finds nothing ready and no "
+                            + "task, before it waits for its connections again: what arrives meanwhile (an idle "
+                            + "fleet's keepalives) is handled in one wakeup instead of a wakeup each. A thread that "
+                            + "finds work goes on at once, so a busy gateway never pauses; a message or task that "
+                            + "comes during a pause waits at most this long. 0: no pause (Netty's own strategy). "
+                            + "Ignored when workerGroup is given.")
+    private long ioCoalesceMicros = 500;
     @Metadata(label = "advanced",
               description = "A Netty event loop group of your own for node connections; not shut down by the "
                             + "component.")
@@ -343,7 +351,8 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
             return;
         }
         ownIoGroup = workerGroup == null;
-        ioGroup = ownIoGroup ? Transports.eventLoopGroup(ioThreads, threads("esplink-io"), nativeTransport)
+        ioGroup = ownIoGroup
+                ? Transports.eventLoopGroup(ioThreads, threads("esplink-io"), nativeTransport, ioCoalesceMicros)
                 : workerGroup;
         // the listening socket on a group of the same transport as its connections
         bossGroup = Transports.eventLoopGroup(1, threads("esplink-accept"),
@@ -469,6 +478,14 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
 
     public void setIoThreads(int ioThreads) {
         this.ioThreads = ioThreads;
+    }
+
+    public long getIoCoalesceMicros() {
+        return ioCoalesceMicros;
+    }
+
+    public void setIoCoalesceMicros(long ioCoalesceMicros) {
+        this.ioCoalesceMicros = ioCoalesceMicros;
     }
 
     public boolean isNativeTransport() {

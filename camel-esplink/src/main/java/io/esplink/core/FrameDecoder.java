@@ -50,6 +50,27 @@ public class FrameDecoder extends ByteToMessageDecoder {
         this.expectId = expectId;
     }
 
+    /**
+     * A read that is one keepalive and nothing else, with no partial line before it, is the most common read of
+     * all (an idle fleet sends nothing else): it becomes {@link Frame#KEEPALIVE} without passing through the
+     * cumulation, whose field would otherwise point at each read's buffer (a write into a long-lived object that
+     * the garbage collector's card table must track, once per read and connection). Anything else, and every read
+     * while reading is paused, takes the general way.
+     */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof ByteBuf) {
+            ByteBuf in = (ByteBuf) msg;
+            if (in.readableBytes() == 1 && in.getByte(in.readerIndex()) == Protocol.LF && !expectId && !failed
+                && !internalBuffer().isReadable() && ctx.channel().config().isAutoRead()) {
+                in.release();
+                ctx.fireChannelRead(Frame.KEEPALIVE);
+                return;
+            }
+        }
+        super.channelRead(ctx, msg);
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (failed) {

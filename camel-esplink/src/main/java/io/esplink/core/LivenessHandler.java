@@ -1,25 +1,38 @@
 package io.esplink.core;
 
+import java.io.IOException;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
 
 /**
  * Keepalives and outage detection (L12-L14), without a timer per connection: one {@link LivenessSweeper} per event
  * loop (and period) visits its connections every {@code timeout/4}; each sends a KA (on the gateway every period, on
  * a node when it wrote nothing for that long) and closes the connection when nothing at all was read for
- * {@code timeout} ({@code firstTimeout} until the first read). A KA allocates nothing: each connection reuses its own
- * one-byte buffer. A sweep that runs late (the loop was busy) adds its lateness to the time allowed, so that an
- * overloaded gateway does not turn its own delay into node outages and reconnect storms. The handler sits next to
+ * {@code timeout} ({@code firstTimeout} until the first read). A KA on an idle link allocates nothing and is one
+ * system call: it is written straight to the socket (see {@link #sendKeepalive()}). A sweep that runs late (the loop
+ * was busy) adds its lateness to the time allowed, so that an overloaded gateway does not turn its own delay into
+ * node outages and reconnect storms. The handler sits next to
  * the socket so that every byte read counts, even of an incomplete line. It starts when the user event
  * {@link #START} passes through the pipeline (the link started: on the gateway once the node's ID line was accepted,
  * on a node once connected), with a KA at once on the gateway (L14).
  */
 public final class LivenessHandler extends ChannelDuplexHandler {
+
+    /** The bytes of a KA written straight to a socket: never written through a pipeline, so never moved or freed. */
+    private static final ByteBuf KA = Unpooled.unreleasableBuffer(Unpooled.directBuffer(1, 1).writeByte(Protocol.LF));
 
     /** The user event that starts keepalives (the first one at once on the gateway) and outage detection. */
     public static final Object START = new Object() {
@@ -36,8 +49,7 @@ public final class LivenessHandler extends ChannelDuplexHandler {
     private final boolean fixedRate;
 
     private ChannelHandlerContext ctx;
-    private ByteBuf keepaliveMemory;
-    private ByteBuf keepalive;
+    private Socket socket;
     private boolean started;
     private boolean stopped;
     private boolean readSinceStart;
@@ -76,9 +88,7 @@ public final class LivenessHandler extends ChannelDuplexHandler {
             return;
         }
         started = true;
-        // direct, so that the socket writes it as it is (and moves its reader index when it did)
-        keepaliveMemory = ctx.alloc().directBuffer(1, 1).writeByte(Protocol.LF);
-        keepalive = Unpooled.unreleasableBuffer(keepaliveMemory);
+        socket = directSocket(ctx);
         lastRead = System.nanoTime();
         lastWrite = lastRead;
         if (fixedRate) {
@@ -87,9 +97,30 @@ public final class LivenessHandler extends ChannelDuplexHandler {
         LivenessSweeper.of(ctx.executor(), kaNanos).add(this);
     }
 
+    /**
+     * The socket to write KAs to directly, or null: only for Netty's epoll transport, and only when no handler
+     * between this one and the socket takes part in writes (no TLS, no flush consolidation below it), so that a KA
+     * written straight to the socket is exactly what the pipeline would have written.
+     */
+    private static Socket directSocket(ChannelHandlerContext ctx) {
+        if (!(ctx.channel() instanceof EpollSocketChannel) || !KA.hasMemoryAddress()) {
+            return null;
+        }
+        for (Map.Entry<String, ChannelHandler> e : ctx.pipeline()) {
+            if (e.getValue() == ctx.handler()) {
+                FileDescriptor fd = ((EpollSocketChannel) ctx.channel()).fd();
+                return fd instanceof Socket ? (Socket) fd : null;
+            }
+            if (e.getValue() instanceof ChannelOutboundHandler) {
+                return null;
+            }
+        }
+        return null;
+    }
+
     /** A visit of the sweeper: {@code grace} is how late the sweep runs. On the event loop. */
     boolean sweep(long now, long grace) {
-        if (stopped || keepaliveMemory == null) {
+        if (stopped) {
             return false;
         }
         if (!ctx.channel().config().isAutoRead()) {
@@ -110,15 +141,32 @@ public final class LivenessHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * Writes this connection's own KA buffer again (the same one-byte buffer every time: a buffer written out is
-     * released, which it ignores, and its bytes never change), unless the link is backed up.
+     * Sends a KA, unless the link is backed up. On an idle link (nothing waits in the channel's outbound buffer) it
+     * goes straight to the socket, one system call: the way through the pipeline would queue it, flush it and
+     * complete it, writing into the channel's long-lived objects at every KA. Otherwise (data pending, the socket
+     * full, an error, another transport) it takes the pipeline, after what waits.
      */
     private void sendKeepalive() {
-        if (!ctx.channel().isWritable()) {
+        Channel ch = ctx.channel();
+        if (!ch.isWritable()) {
             return; // data waits to go out already: one more line would not help
         }
-        keepalive.setIndex(0, 1);
-        ctx.writeAndFlush(keepalive, ctx.voidPromise());
+        if (socket != null && ch.isActive()) {
+            ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+            if (out != null && out.isEmpty() && out.totalPendingWriteBytes() == 0) {
+                try {
+                    if (socket.sendAddress(KA.memoryAddress(), 0, 1) == 1) {
+                        if (!fixedRate) {
+                            lastWrite = System.nanoTime();
+                        }
+                        return;
+                    }
+                } catch (IOException e) {
+                    // the pipeline's write meets the same error and handles it as any write's
+                }
+            }
+        }
+        ctx.writeAndFlush(Protocol.keepalive(), ctx.voidPromise());
     }
 
     @Override
@@ -151,12 +199,9 @@ public final class LivenessHandler extends ChannelDuplexHandler {
         stopped = true; // the sweeper drops it at its next visit
     }
 
-    /** The connection is gone (nothing of it is pending any more): its KA buffer goes back. */
+    /** The connection is gone: the sweeper drops it at its next visit. */
     private void free() {
         stopped = true;
-        if (keepaliveMemory != null) {
-            keepaliveMemory.release();
-            keepaliveMemory = null;
-        }
+        socket = null;
     }
 }

@@ -1,8 +1,10 @@
 package io.esplink.core;
 
+import java.nio.channels.spi.SelectorProvider;
 import java.util.concurrent.ThreadFactory;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SelectStrategyFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -28,6 +30,17 @@ public final class Transports {
     public static EventLoopGroup eventLoopGroup(int threads, ThreadFactory threadFactory, boolean nativeTransport) {
         return nativeTransport && epollAvailable() ? new EpollEventLoopGroup(threads, threadFactory)
                 : new NioEventLoopGroup(threads, threadFactory);
+    }
+
+    /** Like {@link #eventLoopGroup(int, ThreadFactory, boolean)}, with loops that pause {@code pauseMicros} when idle. */
+    public static EventLoopGroup eventLoopGroup(int threads, ThreadFactory threadFactory, boolean nativeTransport,
+                                                long pauseMicros) {
+        if (pauseMicros <= 0) {
+            return eventLoopGroup(threads, threadFactory, nativeTransport);
+        }
+        SelectStrategyFactory f = CoalescingSelectStrategy.factory(pauseMicros * 1000);
+        return nativeTransport && epollAvailable() ? new EpollEventLoopGroup(threads, threadFactory, f)
+                : new NioEventLoopGroup(threads, threadFactory, SelectorProvider.provider(), f);
     }
 
     /** The server channel class for {@code group}. */

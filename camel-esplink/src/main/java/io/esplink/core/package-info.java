@@ -30,7 +30,8 @@
  * ACKs (written at once, L9), the duplicate window of ack mode received, writing messages to the node (always on the
  * connection's loop, so they leave in queue order), and the timers: keepalives, outage detection, handshake timeout,
  * ACK timeouts (L20, one sweep per connection). Nothing on an event loop blocks or runs user code, unless the
- * notifier group is the event loop group itself (below).</li>
+ * notifier group is the event loop group itself (below). Loops made by {@link io.esplink.core.Transports} with a
+ * pause let it pass when they find nothing ready, so that one wakeup handles the keepalives of many idle links.</li>
  * <li><b>The delivery executor</b> ({@code esplink-delivery}, a Netty {@code EventExecutorGroup}): each node is
  * pinned to one of its threads for the node's lifetime in the gateway (its session's notifier). It runs the
  * listeners (the Camel routes of node messages and connection events), reads a window store when a node's first

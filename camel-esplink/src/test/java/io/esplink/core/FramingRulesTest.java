@@ -206,6 +206,23 @@ class FramingRulesTest {
     }
 
     @Test
+    void L2_L4_aReadOfOneLineFeedEndsThePartialLineBeforeIt_andAloneIsAKeepaliveThatLeavesNothingBuffered() {
+        ObservedDecoder d = new ObservedDecoder(Protocol.DEFAULT_MAX_LINE_LENGTH, true);
+        EmbeddedChannel ch = new EmbeddedChannel(d);
+        ByteBuf alone = utf8("\n");
+        assertThat(show(feed(ch, "n\n", "0a"))).containsExactly("ID n");
+        assertThat(show(feed(ch, "\n"))).as("the newline ends the pending line").containsExactly("ACK 0a");
+        ch.writeInbound(alone);
+        assertThat(drain(ch)).containsExactly(Frame.KEEPALIVE);
+        assertThat(alone.refCnt()).as("the read's buffer is released").isZero();
+        assertThat(d.buffered()).isZero();
+        assertThat(show(feed(ch, "00h", "\n", "\n"))).containsExactly("MSG 00 h", "KA");
+        ch.config().setAutoRead(false); // reading paused: the general way, same frames
+        assertThat(show(feed(ch, "\n", "0b", "\n"))).containsExactly("KA", "ACK 0b");
+        assertThat(d.buffered()).isZero();
+    }
+
+    @Test
     void L4_writerKeepaliveIsASingleLineFeed_andViewsAreIndependent() {
         ByteBuf a = Protocol.keepalive();
         ByteBuf b = Protocol.keepalive();

@@ -14,6 +14,7 @@ import io.esplink.core.EspLinkServer;
 import io.esplink.core.InboundMessage;
 import io.esplink.core.ServerConfig;
 import io.esplink.core.SessionEvent;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 
@@ -26,14 +27,21 @@ public final class TestGateway implements AutoCloseable {
     public final EspLinkServer server;
     public final BlockingQueue<InboundMessage> messages = new LinkedBlockingQueue<>();
     public final List<SessionEvent> events = new CopyOnWriteArrayList<>();
-    private final NioEventLoopGroup boss = new NioEventLoopGroup(1);
-    private final NioEventLoopGroup io = new NioEventLoopGroup(2);
+    private final EventLoopGroup boss;
+    private final EventLoopGroup io;
     private final DefaultEventExecutorGroup delivery = new DefaultEventExecutorGroup(2);
     private final List<EspLinkClient> clients = new CopyOnWriteArrayList<>();
     private volatile Consumer<InboundMessage> onMessage = m -> {
     };
 
     public TestGateway(ServerConfig config, AckMode ackMode) {
+        this(config, ackMode, new NioEventLoopGroup(1), new NioEventLoopGroup(2));
+    }
+
+    /** On event loop groups of the caller's choice (closed with the gateway). */
+    public TestGateway(ServerConfig config, AckMode ackMode, EventLoopGroup boss, EventLoopGroup io) {
+        this.boss = boss;
+        this.io = io;
         server = new EspLinkServer(config.host("127.0.0.1").port(0), boss, io, delivery, null);
         server.addListener(null, new EspLinkListener() {
             @Override
