@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway {
 
+    /** Whether Camel's event console records exchange events (default false: a cost at every node message). */
+    static final String DEV_CONSOLE_EXCHANGE_EVENTS = "esplink.dev-console.exchange-events";
+
     /** The ready route files to load: comma-separated base names from routes/, or resource locations. */
     public static final String ROUTES = "esplink.routes";
     /** Where route files named in {@value #ROUTES} are looked for before the jar's copies. */
@@ -159,6 +162,25 @@ public final class Gateway {
                 checkDataDirectory(m.getCamelContext());
                 loadReadyRoutes(m.getCamelContext());
                 registerStoreChecks(m.getCamelContext());
+                CamelContext context = m.getCamelContext();
+                if (!Boolean.parseBoolean(context.getPropertiesComponent().resolveProperty(DEV_CONSOLE_EXCHANGE_EVENTS)
+                        .orElse("false"))) {
+                    try {
+                        // once started: Camel adds the consoles' notifiers while it starts
+                        context.addStartupListener(new org.apache.camel.ExtendedStartupListener() {
+                            @Override
+                            public void onCamelContextStarted(CamelContext c, boolean alreadyStarted) {
+                            }
+
+                            @Override
+                            public void onCamelContextFullyStarted(CamelContext c, boolean alreadyStarted) {
+                                ignoreExchangeEventsWhereUnused(c);
+                            }
+                        });
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
             }
 
             @Override
@@ -180,6 +202,26 @@ public final class Gateway {
             }
         });
         return main;
+    }
+
+    /**
+     * Exchange events are objects made at every exchange, for every notifier that does not ignore them, even one that
+     * then drops them; at the gateway's rates that is a cost at every node message (9% of the echo path's rate,
+     * BENCHMARKS.md). Two notifiers the gateway has take them without need:
+     * <ul>
+     * <li>Camel's developer console "event" records the last context, route and exchange events: it keeps context
+     * and route events, and exchange events only when {@value #DEV_CONSOLE_EXCHANGE_EVENTS} is true;</li>
+     * <li>Camel's Micrometer route event notifier counts route events only.</li>
+     * </ul>
+     */
+    static void ignoreExchangeEventsWhereUnused(CamelContext context) {
+        for (org.apache.camel.spi.EventNotifier n : context.getManagementStrategy().getEventNotifiers()) {
+            String type = n.getClass().getName();
+            if (type.equals("org.apache.camel.impl.console.EventConsole$ConsoleEventNotifier")
+                || type.equals("org.apache.camel.component.micrometer.eventnotifier.MicrometerRouteEventNotifier")) {
+                n.setIgnoreExchangeEvents(true);
+            }
+        }
     }
 
     /** Arguments (override properties) above environment variables above application.properties. */

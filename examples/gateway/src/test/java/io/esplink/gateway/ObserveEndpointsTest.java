@@ -1,6 +1,8 @@
 package io.esplink.gateway;
 
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.esplink.testing.RecordingNode;
@@ -47,6 +49,32 @@ class ObserveEndpointsTest extends GatewayTestSupport {
         token = TOKEN;
         assertThat(get("/observe/health/ready?exposureLevel=full").body())
                 .contains("\"route:esplink-to-database\"", "DOWN");
+    }
+
+    /** The exchange events Camel's "event" console holds now. */
+    private List<?> consoleExchangeEvents() {
+        org.apache.camel.console.DevConsole console = context().getCamelContextExtension()
+                .getContextPlugin(org.apache.camel.console.DevConsoleRegistry.class).getConsole("event")
+                .orElseThrow(() -> new AssertionError("no event console"));
+        Object events = ((Map<?, ?>) console.call(org.apache.camel.console.DevConsole.MediaType.JSON))
+                .get("exchangeEvents");
+        return events == null ? List.of() : (List<?>) events;
+    }
+
+    @Test
+    void theEventConsoleRecordsNoExchangeEventsByDefault_aCostAtEveryNodeMessage_onlyWhenAskedTo() throws Exception {
+        startGateway();
+        RecordingNode kitchen = node("kitchen");
+        kitchen.client.send("21.5").get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> get("/nodes/kitchen/messages").body().contains("21.5"));
+        assertThat(consoleExchangeEvents()).isEmpty();
+        stopEverything();
+        nodes.clear();
+
+        startGateway(Map.of(Gateway.DEV_CONSOLE_EXCHANGE_EVENTS, "true"));
+        kitchen = node("kitchen");
+        kitchen.client.send("22.0").get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> !consoleExchangeEvents().isEmpty());
     }
 
     @Test
