@@ -335,6 +335,33 @@ class JdbcStoreTest {
     }
 
     @Test
+    void windowInMemory_stopWritesTheWindows_andAStopAfterItsDataSourceClosedIsNoError() throws Exception {
+        String url = "jdbc:h2:file:" + dir.resolve("db");
+        JdbcStore s = new JdbcStore(h2(url));
+        s.setSnapshotIntervalMs(3_600_000);
+        s.start();
+        s.store(message("n1", 1, "a"));
+        s.store(message("n1", 2, "b"));
+        s.stop();
+        try (Connection c = h2(url).getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT w.last_row_id = (SELECT MAX(id) FROM esplink_message) "
+                                            + "FROM esplink_window w WHERE w.client_id = ''")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getBoolean(1)).as("the windows cover every row: nothing to replay").isTrue();
+        }
+
+        JdbcConnectionPool pool = h2(url);
+        JdbcStore t = new JdbcStore(pool);
+        t.start();
+        t.store(message("n1", 3, "c"));
+        pool.dispose(); // the data source goes first, as a context may destroy it before the store
+        t.stop();
+        JdbcStore restarted = new JdbcStore(h2(url));
+        restarted.start();
+        assertSameWindow(restarted.load("n1"), windowOf(List.of(1, 2, 3)), "n1");
+    }
+
+    @Test
     void snapshotInterval_outOfRange_isRefused() {
         JdbcStore s = new JdbcStore();
         assertThatThrownBy(() -> s.setSnapshotIntervalMs(99)).isInstanceOf(IllegalArgumentException.class)
