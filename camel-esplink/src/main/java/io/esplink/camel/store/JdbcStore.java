@@ -107,6 +107,7 @@ public class JdbcStore implements MessageStore {
     /** One node's state, kept in memory: the window of all its committed rows and what the API reads of them. */
     private static final class NodeWindow {
         final DuplicateWindow window;
+        /** The ID of the node's newest row; {@link Long#MAX_VALUE} once a driver did not tell a row's ID. */
         long lastRowId;
         long count;
         long lastReceivedAt;
@@ -494,8 +495,8 @@ public class JdbcStore implements MessageStore {
     private void apply(Map<String, NodeWindow> w, String clientId, int mid, long rowId, long receivedAt) {
         NodeWindow n = w.computeIfAbsent(clientId, k -> new NodeWindow(new DuplicateWindow()));
         n.window.accept(mid);
-        // 0: the driver did not tell the row's ID; the API's reads of the node are then not bounded by it
-        n.lastRowId = rowId == 0 || n.lastRowId == 0 && n.count > 0 ? 0 : Math.max(n.lastRowId, rowId);
+        // 0: the driver did not tell the row's ID: unknown from then on (the API's reads of the node are unbounded)
+        n.lastRowId = rowId == 0 ? Long.MAX_VALUE : Math.max(n.lastRowId, rowId);
         n.count++;
         n.lastReceivedAt = Math.max(n.lastReceivedAt, receivedAt);
         dirty.add(clientId);
@@ -815,7 +816,7 @@ public class JdbcStore implements MessageStore {
                 if (n == null) {
                     return out;
                 }
-                newest = n.lastRowId == 0 ? Long.MAX_VALUE : n.lastRowId;
+                newest = n.lastRowId;
             }
         }
         try (Connection c = dataSource.getConnection();

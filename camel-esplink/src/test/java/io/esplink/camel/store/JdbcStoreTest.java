@@ -214,6 +214,15 @@ class JdbcStoreTest {
         }
     }
 
+    /** A started store on {@code url} with the windows in memory that writes them only when told (or at stop). */
+    private JdbcStore inMemoryWithoutTimedSnapshots(String url) throws Exception {
+        JdbcStore s = new JdbcStore(h2(url));
+        s.setSnapshotIntervalMs(3_600_000);
+        s.start();
+        assertThat(s.isWindowsInMemory()).isTrue();
+        return s;
+    }
+
     private static boolean hasIndexByClient(Connection c) throws SQLException {
         try (ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.INDEXES WHERE "
                                                              + "INDEX_NAME = 'ESPLINK_MESSAGE_BY_CLIENT'")) {
@@ -247,9 +256,7 @@ class JdbcStoreTest {
     void L10_windowInMemory_afterARestart_isTheWindowOfAllStoredRows_fromTheSnapshotAndTheRowsAfterIt()
             throws Exception {
         String url = "jdbc:h2:file:" + dir.resolve("db");
-        JdbcStore s = new JdbcStore(h2(url));
-        s.setSnapshotIntervalMs(3_600_000); // a snapshot at start, one half-way, none else
-        s.start();
+        JdbcStore s = inMemoryWithoutTimedSnapshots(url); // snapshots: at start, one half-way, none else
         java.util.Map<String, List<Integer>> stored = new java.util.TreeMap<>();
         java.util.Random random = new java.util.Random(7);
         int[] next = new int[5];
@@ -297,9 +304,7 @@ class JdbcStoreTest {
     @Test
     void windowInMemory_withoutAnySnapshot_everyRowIsReplayedAtStart() throws Exception {
         String url = "jdbc:h2:file:" + dir.resolve("db");
-        JdbcStore s = new JdbcStore(h2(url));
-        s.setSnapshotIntervalMs(3_600_000);
-        s.start();
+        JdbcStore s = inMemoryWithoutTimedSnapshots(url);
         List<Integer> ids = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
             int mid = i % 255 + (i >= 255 ? 1 : 0);
@@ -337,9 +342,7 @@ class JdbcStoreTest {
     @Test
     void windowInMemory_stopWritesTheWindows_andAStopAfterItsDataSourceClosedIsNoError() throws Exception {
         String url = "jdbc:h2:file:" + dir.resolve("db");
-        JdbcStore s = new JdbcStore(h2(url));
-        s.setSnapshotIntervalMs(3_600_000);
-        s.start();
+        JdbcStore s = inMemoryWithoutTimedSnapshots(url);
         s.store(message("n1", 1, "a"));
         s.store(message("n1", 2, "b"));
         s.stop();
