@@ -378,6 +378,14 @@ public final class ServerConfig {
         if (problem != null) {
             return "'" + ClientIds.escape(id) + "' is not a valid client ID: " + problem;
         }
+        return whyValidIdNotAdmitted(id);
+    }
+
+    /**
+     * As {@link #whyNotAdmitted}, for an ID known to be valid (that of a session, which was checked when it was made):
+     * the rules that can change while the gateway runs (credentials), not the ID's form, which cannot.
+     */
+    String whyValidIdNotAdmitted(String id) {
         if (rejectUnknownClients && !expectedClientIds.contains(id)) {
             return "node '" + id + "' is not in expectedClientIds and rejectUnknownClients is set";
         }

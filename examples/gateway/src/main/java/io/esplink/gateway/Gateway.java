@@ -163,6 +163,7 @@ public final class Gateway {
                 loadReadyRoutes(m.getCamelContext());
                 registerStoreChecks(m.getCamelContext());
                 CamelContext context = m.getCamelContext();
+                addRouteMeters(context);
                 if (!Boolean.parseBoolean(context.getPropertiesComponent().resolveProperty(DEV_CONSOLE_EXCHANGE_EVENTS)
                         .orElse("false"))) {
                     try {
@@ -202,6 +203,23 @@ public final class Gateway {
             }
         });
         return main;
+    }
+
+    /**
+     * Adds the gateway's per-route meters ({@link RouteMeters}) unless {@value RouteMeters#ENABLED} is false. They
+     * stand in for camel-micrometer's route policy, which must then be off ({@code camel.metrics.enable-route-policy
+     * =false}, as application.properties has it): a route fails to start if both are on.
+     */
+    static void addRouteMeters(CamelContext context) {
+        PropertiesComponent pc = context.getPropertiesComponent();
+        if (!Boolean.parseBoolean(pc.resolveProperty(RouteMeters.ENABLED).orElse("true").trim())) {
+            return;
+        }
+        String naming = pc.resolveProperty("camel.metrics.naming-strategy")
+                .or(() -> pc.resolveProperty("camel.metrics.namingStrategy")).orElse("default").trim();
+        context.addRoutePolicyFactory(new RouteMeters("legacy".equalsIgnoreCase(naming)
+                ? org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyNamingStrategy.LEGACY
+                : org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyNamingStrategy.DEFAULT));
     }
 
     /**

@@ -102,6 +102,8 @@ class ObserveEndpointsTest extends GatewayTestSupport {
             assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(v -> v.startsWith("text/plain"));
             assertThat(metrics.body()).contains("# TYPE camel_exchanges_total counter")
                     .contains("routeId=\"esplink-log\"").contains("jvm_memory_used_bytes")
+                    // the route timer of the gateway's route meters (RouteMetersTest), with the node's message
+                    .containsPattern("camel_route_policy_seconds_count\\{[^}]*routeId=\"esplink-log\"[^}]*\\} [1-9]")
                     // the component's own meters, bound to the gateway's Prometheus registry
                     .containsPattern("esplink_nodes_connected\\{address=\"[^\"]+\"[^}]*\\} 1\\.0")
                     .containsPattern("esplink_messages_in_total\\{address=\"[^\"]+\"[^}]*\\} 1\\.0")
