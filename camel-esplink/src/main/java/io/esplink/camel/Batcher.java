@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -29,6 +30,12 @@ final class Batcher<T> {
 
     private final ArrayDeque<T> waiting = new ArrayDeque<>();
     private boolean inFlight;
+    /**
+     * A flush is handed to the executor and has not run yet: one is enough. Without this, every item added between a
+     * full batch and its flush handed one more flush over (thousands in a reconnect storm), until the executor's
+     * bounded queue refused them and the items were lost.
+     */
+    private boolean flushQueued;
     private ScheduledFuture<?> timer;
     private boolean stopped;
 
@@ -49,9 +56,10 @@ final class Batcher<T> {
                 flushNow = false;
             } else {
                 waiting.add(message);
-                flushNow = !inFlight && waiting.size() >= maxSize;
-                if (!inFlight && !flushNow && timer == null) {
-                    timer = executor.schedule(this::flushOnTimer, intervalMs, TimeUnit.MILLISECONDS);
+                flushNow = !inFlight && !flushQueued && waiting.size() >= maxSize;
+                flushQueued |= flushNow;
+                if (!inFlight && !flushNow && !flushQueued && timer == null) {
+                    startTimer();
                 }
             }
         }
@@ -60,7 +68,32 @@ final class Batcher<T> {
             return;
         }
         if (flushNow) {
+            queueFlush();
+        }
+    }
+
+    /** Hands a flush to the executor; the caller set {@link #flushQueued}. */
+    private void queueFlush() {
+        try {
             executor.execute(this::flush);
+        } catch (RejectedExecutionException e) {
+            // the executor stops (so does this batcher: stop() refuses what waits) or its queue is full of other
+            // work: what waits goes with the next flush, the interval's at the latest
+            synchronized (this) {
+                flushQueued = false;
+                if (!inFlight && !waiting.isEmpty() && timer == null && !stopped) {
+                    startTimer();
+                }
+            }
+        }
+    }
+
+    /** The interval's timer; none if the executor refuses it (it stops: stop() refuses what waits). Holds the lock. */
+    private void startTimer() {
+        try {
+            timer = executor.schedule(this::flushOnTimer, intervalMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            timer = null;
         }
     }
 
@@ -76,6 +109,9 @@ final class Batcher<T> {
     private void flush(boolean onTimer) {
         List<T> batch;
         synchronized (this) {
+            if (!onTimer) {
+                flushQueued = false;
+            }
             if (timer != null) {
                 if (!onTimer) {
                     timer.cancel(false);
@@ -98,10 +134,11 @@ final class Batcher<T> {
         boolean more;
         synchronized (this) {
             inFlight = false;
-            more = !waiting.isEmpty();
+            more = !waiting.isEmpty() && !flushQueued;
+            flushQueued |= more;
         }
         if (more) {
-            executor.execute(this::flush);
+            queueFlush();
         }
     }
 
