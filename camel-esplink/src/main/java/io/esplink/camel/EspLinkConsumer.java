@@ -232,25 +232,34 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         }
         exchange.getIn().setBody(body);
         exchange.getIn().setHeader(EspLinkConstants.BATCH_SIZE, body.size());
+        processBatchExchange(exchange, "a batch of " + batch.size() + " message(s)", ackMode == AckMode.PROCESSED
+                ? "They are left unacknowledged: the nodes resend them"
+                : "They were acknowledged on receipt (ackMode=received) and are lost",
+                ok -> batch.forEach(m -> m.done(ok)), completed);
+    }
+
+    /**
+     * Sends a batch's exchange through the route: {@code outcome} is told once whether it succeeded (false too when
+     * the route could not take it), a failure is logged as {@code what} with {@code lost} said of its items, and
+     * {@code completed} runs last, so that the batcher hands over the next batch.
+     */
+    private void processBatchExchange(Exchange exchange, String what, String lost,
+                                      java.util.function.Consumer<Boolean> outcome, Runnable completed) {
         try {
             getAsyncProcessor().process(exchange, doneSync -> {
                 Exception failure = exchange.getException();
                 boolean ok = failure == null && !exchange.isRollbackOnly();
-                for (InboundMessage m : batch) {
-                    m.done(ok);
-                }
+                outcome.accept(ok);
                 if (ok) {
                     failures.succeeded();
                 } else {
-                    failed("a batch of " + batch.size() + " message(s)", exchange, failure, ackMode == AckMode.PROCESSED
-                            ? "They are left unacknowledged: the nodes resend them"
-                            : "They were acknowledged on receipt (ackMode=received) and are lost");
+                    failed(what, exchange, failure, lost);
                 }
                 releaseExchange(exchange, false);
                 completed.run();
             });
         } catch (RuntimeException e) {
-            batch.forEach(m -> m.done(false));
+            outcome.accept(false);
             completed.run();
             throw e;
         }
@@ -312,21 +321,8 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         exchange.getIn().setBody(batch);
         exchange.getIn().setHeader(EspLinkConstants.BATCH_SIZE, batch.size());
         exchange.getIn().setHeader(EspLinkConstants.EVENT_BATCH, batch.size());
-        try {
-            getAsyncProcessor().process(exchange, doneSync -> {
-                if (exchange.getException() != null || exchange.isRollbackOnly()) {
-                    failed("a batch of " + batch.size() + " event(s)", exchange, exchange.getException(),
-                            "They are lost (events are not resent)");
-                } else {
-                    failures.succeeded();
-                }
-                releaseExchange(exchange, false);
-                completed.run();
-            });
-        } catch (RuntimeException e) {
-            completed.run();
-            throw e;
-        }
+        processBatchExchange(exchange, "a batch of " + batch.size() + " event(s)",
+                "They are lost (events are not resent)", ok -> { }, completed);
     }
 
     private static String subject(InboundMessage msg) {

@@ -63,10 +63,7 @@ public final class EspLinkRecords {
         n.put("receivedAt", Instant.ofEpochMilli(m.receivedAt()).toString());
         n.put("clientId", m.clientId());
         n.put("messageId", m.messageId());
-        n.put("connectCount", m.connectCount());
-        if (m.remoteAddress() != null) {
-            n.put("remoteAddress", m.remoteAddress());
-        }
+        putConnection(n, m.connectCount(), m.remoteAddress());
         putPayload(n, m.payload());
         return n.toString();
     }
@@ -93,10 +90,7 @@ public final class EspLinkRecords {
         n.put("event", e.event());
         n.put("online", e.connected());
         n.put("reason", e.reason());
-        n.put("connectCount", e.connectCount());
-        if (e.remoteAddress() != null) {
-            n.put("remoteAddress", e.remoteAddress());
-        }
+        putConnection(n, e.connectCount(), e.remoteAddress());
         return n.toString();
     }
 
@@ -148,13 +142,17 @@ public final class EspLinkRecords {
     }
 
     private static void putCommon(ObjectNode n, Message in) {
-        Integer count = in.getHeader(EspLinkConstants.CONNECT_COUNT, Integer.class);
-        if (count != null) {
-            n.put("connectCount", count);
+        putConnection(n, in.getHeader(EspLinkConstants.CONNECT_COUNT, Integer.class),
+                in.getHeader(EspLinkConstants.REMOTE_ADDRESS, String.class));
+    }
+
+    /** The connection a record came on: each field when known. */
+    private static void putConnection(ObjectNode n, Integer connectCount, String remoteAddress) {
+        if (connectCount != null) {
+            n.put("connectCount", connectCount);
         }
-        String remote = in.getHeader(EspLinkConstants.REMOTE_ADDRESS, String.class);
-        if (remote != null) {
-            n.put("remoteAddress", remote);
+        if (remoteAddress != null) {
+            n.put("remoteAddress", remoteAddress);
         }
     }
 

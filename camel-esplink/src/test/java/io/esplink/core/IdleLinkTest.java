@@ -13,12 +13,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.esplink.testing.RawNode;
 import io.esplink.testing.TestGateway;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SelectStrategy;
+import io.netty.channel.SelectStrategyFactory;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import org.junit.jupiter.api.Test;
 
@@ -126,13 +128,30 @@ class IdleLinkTest {
     @Test
     void aPausingLoopRunsTasksHandedToIt_andItsTimers() throws Exception {
         assumeTrue(Transports.epollAvailable(), "Netty's epoll transport does not load here");
-        EventLoopGroup group = Transports.eventLoopGroup(1, DAEMONS, true, 500);
+        // the gateway's strategy (500 us), counting each time the loop found nothing ready and so begins its pause
+        AtomicInteger pauses = new AtomicInteger();
+        SelectStrategyFactory counting = () -> {
+            CoalescingSelectStrategy strategy = new CoalescingSelectStrategy(TimeUnit.MICROSECONDS.toNanos(500));
+            return (selectNow, hasTasks) -> strategy.calculateStrategy(() -> {
+                int ready = selectNow.get();
+                if (ready == 0 && !hasTasks) {
+                    pauses.incrementAndGet();
+                }
+                return ready;
+            }, hasTasks);
+        };
+        EventLoopGroup group = new EpollEventLoopGroup(1, DAEMONS, counting);
         try {
+            int seen = pauses.get();
+            group.submit(() -> { }).sync(); // the loop's thread starts with its first task
             for (int i = 0; i < 50; i++) {
-                Thread.sleep(2); // let it find nothing to do and pause
+                int last = seen;
+                // idle again after the last task: it pauses, then blocks, until the next task
+                await().atMost(Duration.ofSeconds(5)).until(() -> pauses.get() > last);
+                seen = pauses.get();
                 CountDownLatch ran = new CountDownLatch(1);
                 group.execute(ran::countDown);
-                assertThat(ran.await(2, TimeUnit.SECONDS)).isTrue();
+                assertThat(ran.await(2, TimeUnit.SECONDS)).as("task %d", i).isTrue();
             }
             AtomicLong ticks = new AtomicLong();
             group.scheduleAtFixedRate(ticks::incrementAndGet, 10, 10, TimeUnit.MILLISECONDS);
