@@ -55,6 +55,13 @@ final class LoadEngine extends NioLoop {
     final Histogram echoLatency = new Histogram(60_000_000L, 3);
     /** Connect phase start to each node's first time up, microseconds. */
     final Histogram firstUp = new Histogram(600_000_000L, 3);
+    /** Connect phase start to the TCP connection of each node's first time up (its ID line written), microseconds. */
+    final Histogram firstConnected = new Histogram(600_000_000L, 3);
+    /** ID line written to the gateway's first line, for each node's first time up, microseconds. */
+    final Histogram firstLine = new Histogram(600_000_000L, 3);
+    /** The loop's own lag from the start of connecting until every node had been up once. */
+    long connectPhaseMaxLateNs;
+    long connectPhaseLateTimers;
     private final long timeoutNs;
     private final long kaNs;
     private final long intervalNs;
@@ -91,7 +98,15 @@ final class LoadEngine extends NioLoop {
 
     /** Starts connecting every node (at once, or at the connect rate). */
     void connectAll() {
+        if (settings.connectRate <= 0) {
+            // a node that is switched on has its socket ready: "at once" is the connects alone, not the tool's
+            // opening of 15,000 sockets before each of them
+            for (Node n : nodes) {
+                n.prepare();
+            }
+        }
         connectStart = System.nanoTime();
+        timers.resetLateness();
         for (int i = 0; i < nodes.length; i++) {
             long at = settings.connectRate > 0 ? connectStart + (long) (i * 1e9 / settings.connectRate) : connectStart;
             timers.schedule(nodes[i], at);
@@ -158,6 +173,14 @@ final class LoadEngine extends NioLoop {
             }
             n.state = State.STOPPED;
             n.closeQuietly();
+            if (n.prepared != null) {
+                try {
+                    n.prepared.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+                n.prepared = null;
+            }
         }
     }
 
@@ -181,6 +204,10 @@ final class LoadEngine extends NioLoop {
         long handshakeDeadline;
         long reconnectAt;
         boolean wasUp;
+        /** When this connection's ID line was written. */
+        long connectedAt;
+        /** A socket opened ahead of the first connect, or null. */
+        SocketChannel prepared;
         final Wire.MidCounter mids = new Wire.MidCounter();
         final Wire.DupWindow window = new Wire.DupWindow();
         long nextSeq;
@@ -277,14 +304,36 @@ final class LoadEngine extends NioLoop {
             timers.schedule(this, Math.max(next, now));
         }
 
-        private void connect(long now) {
-            SocketChannel c = null;
+        /** Opens this node's socket ahead of its first connect; a failure here is met again at the connect. */
+        void prepare() {
             try {
-                c = SocketChannel.open();
+                prepared = open();
+            } catch (IOException e) {
+                prepared = null;
+            }
+        }
+
+        private SocketChannel open() throws IOException {
+            SocketChannel c = SocketChannel.open();
+            try {
                 c.configureBlocking(false);
                 c.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 if (source != null) {
                     c.bind(source);
+                }
+                return c;
+            } catch (IOException e) {
+                c.close();
+                throw e;
+            }
+        }
+
+        private void connect(long now) {
+            SocketChannel c = prepared;
+            prepared = null;
+            try {
+                if (c == null) {
+                    c = open();
                 }
                 state = State.CONNECTING;
                 boolean done = c.connect(settings.target);
@@ -311,6 +360,7 @@ final class LoadEngine extends NioLoop {
             counters.connects++;
             state = State.HANDSHAKE;
             lastRead = now;
+            connectedAt = now;
             handshakeDeadline = now + 2 * timeoutNs;
             write(idLine);
             timers.schedule(this, handshakeDeadline);
@@ -375,8 +425,12 @@ final class LoadEngine extends NioLoop {
                 wasUp = true;
                 everUp++;
                 firstUp.recordValue(Math.max(0, (now - connectStart) / 1000));
+                firstConnected.recordValue(Math.max(0, (connectedAt - connectStart) / 1000));
+                firstLine.recordValue(Math.max(0, (now - connectedAt) / 1000));
                 if (everUp == nodes.length) {
                     allUpAt = now;
+                    connectPhaseMaxLateNs = timers.maxLateNs;
+                    connectPhaseLateTimers = timers.lateCount;
                 }
             }
             // L20: whatever was unACKed when the link went down goes again, with its ID

@@ -27,6 +27,13 @@ final class LoadResult {
     final Histogram ackLatency;
     final Histogram echoLatency;
     final Histogram firstUp;
+    /** Connect phase start to each node's TCP connection (ID line written), for its first time up; microseconds. */
+    Histogram firstConnected;
+    /** ID line written to the gateway's first line, for each node's first time up; microseconds. */
+    Histogram firstLine;
+    /** The load tool's own lag while connecting (until all were up): its latest timer, timers over 100 ms late. */
+    double connectMaxLateMs;
+    long connectLateTimers;
     /** The load tool's own lag in the window: its latest timer, and timers over 100 ms late. */
     double loopMaxLateMs;
     long loopLateTimers;
@@ -89,6 +96,12 @@ final class LoadResult {
         m.put("everUp", everUp);
         m.put("upAtEnd", upAtEnd);
         m.put("firstUp", latency(firstUp));
+        if (firstConnected != null) {
+            m.put("firstConnected", latency(firstConnected));
+            m.put("firstLine", latency(firstLine));
+            m.put("connectMaxLateMs", round(connectMaxLateMs));
+            m.put("connectLateTimers", connectLateTimers);
+        }
         m.put("windowSeconds", round(windowSeconds));
         m.put("sentPerSecond", round(sentPerSecond()));
         m.put("ackedPerSecond", round(ackedPerSecond()));
@@ -113,6 +126,12 @@ final class LoadResult {
                         ms(firstUp, 50), ms(firstUp, 99))
                         : String.format("only %d of %d ever up", everUp, nodes),
                 upAtEnd, nodes);
+        if (firstConnected != null && firstConnected.getTotalCount() > 0) {
+            out.printf("connect phase: TCP connected p50 %.0f ms, p99 %.0f ms; ID line to first line p50 %.0f ms, "
+                       + "p99 %.0f ms; load tool's own lag: timers up to %.0f ms late, %d over 100 ms%n",
+                    ms(firstConnected, 50), ms(firstConnected, 99), ms(firstLine, 50), ms(firstLine, 99),
+                    connectMaxLateMs, connectLateTimers);
+        }
         out.printf("window %.1f s: sent %.0f/s, acked %.0f/s, echoed %.0f/s%n", windowSeconds, sentPerSecond(),
                 ackedPerSecond(), echoedPerSecond());
         out.printf("load tool's own lag in the window: timers up to %.0f ms late, %d over 100 ms%s%n", loopMaxLateMs,

@@ -249,7 +249,10 @@ public final class LoadTool implements Callable<Integer> {
             hooks.measureStart();
             sleep(engine, "measuring", window(), nextPrint);
             long[] lag = new long[2];
+            long[] connectLag = new long[2];
             Counters c1 = engine.call(() -> {
+                connectLag[0] = engine.connectPhaseMaxLateNs;
+                connectLag[1] = engine.connectPhaseLateTimers;
                 engine.recording(false);
                 lag[0] = engine.timers.maxLateNs;
                 lag[1] = engine.timers.lateCount;
@@ -276,6 +279,10 @@ public final class LoadTool implements Callable<Integer> {
             }
             LoadResult r = new LoadResult(describe(s), n, allUpNs >= 0 ? allUpNs / 1e6 : -1, everUp, upAtEnd,
                     (w1 - w0) / 1e9, total, c1.minus(c0), engine.ackLatency, engine.echoLatency, engine.firstUp);
+            r.firstConnected = engine.firstConnected;
+            r.firstLine = engine.firstLine;
+            r.connectMaxLateMs = connectLag[0] / 1e6;
+            r.connectLateTimers = connectLag[1];
             r.loopMaxLateMs = lag[0] / 1e6;
             r.loopLateTimers = lag[1];
             return r;
