@@ -73,8 +73,8 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      */
     private io.esplink.core.AckMode ackMode = io.esplink.core.AckMode.RECEIVED;
     /**
-     * With events=true and batching=true: gather connection events into batches too, apart from the messages and by
-     * the same rules (maxBatchSize, batchingIntervalMs): one exchange carries a List of EspLinkEvent (client ID,
+     * With events=true and batching=true: gather connection events into batches too, apart from the messages (up to
+     * maxBatchSize each, once they settle: eventSettleMs): one exchange carries a List of EspLinkEvent (client ID,
      * event, reason, remote address, connect count, time) in the order they happened (each node's in order), with
      * the header CamelEspLinkEventBatch. For routes that store events: one transaction or one write per batch, not
      * per connect, when thousands of nodes connect at once. Events are acknowledged to no one: a batch whose
@@ -106,9 +106,22 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      */
     private Boolean bridgeErrorHandler = false;
     /**
+     * With batchEvents and eventSettleMs: the longest a connection event waits for the events to settle, in
+     * milliseconds (nodes that keep connecting and disconnecting do not hold the others' events back for longer).
+     */
+    private Long eventMaxDelayMs = 5000L;
+    /**
      * Also create an exchange for every connect and disconnect of a node (header CamelEspLinkEvent).
      */
     private Boolean events = false;
+    /**
+     * With batchEvents: connection events wait until none came for this long, in milliseconds (then they go in
+     * batches of maxBatchSize, back to back), instead of batchingIntervalMs after the first: when thousands of nodes
+     * connect at once, the route stores their events after they connected, and the CPU goes to their handshakes
+     * first. Bounded by eventMaxDelayMs, and by 100,000 events waiting. 0: events are batched by batchingIntervalMs,
+     * as messages are.
+     */
+    private Long eventSettleMs = 250L;
     /**
      * With batching: the most messages in one batch.
      */
@@ -433,12 +446,28 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
         this.bridgeErrorHandler = bridgeErrorHandler;
     }
 
+    public Long getEventMaxDelayMs() {
+        return eventMaxDelayMs;
+    }
+
+    public void setEventMaxDelayMs(Long eventMaxDelayMs) {
+        this.eventMaxDelayMs = eventMaxDelayMs;
+    }
+
     public Boolean getEvents() {
         return events;
     }
 
     public void setEvents(Boolean events) {
         this.events = events;
+    }
+
+    public Long getEventSettleMs() {
+        return eventSettleMs;
+    }
+
+    public void setEventSettleMs(Long eventSettleMs) {
+        this.eventSettleMs = eventSettleMs;
     }
 
     public Integer getMaxBatchSize() {

@@ -58,6 +58,10 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "deliveryThreads": target.setDeliveryThreads(property(camelContext, int.class, value)); return true;
         case "duplicateclientpolicy":
         case "duplicateClientPolicy": getOrCreateConfiguration(target).setDuplicateClientPolicy(property(camelContext, io.esplink.core.DuplicateClientPolicy.class, value)); return true;
+        case "eventmaxdelayms":
+        case "eventMaxDelayMs": getOrCreateConfiguration(target).setEventMaxDelayMs(property(camelContext, long.class, value)); return true;
+        case "eventsettlems":
+        case "eventSettleMs": getOrCreateConfiguration(target).setEventSettleMs(property(camelContext, long.class, value)); return true;
         case "events": getOrCreateConfiguration(target).setEvents(property(camelContext, boolean.class, value)); return true;
         case "expectedclientids":
         case "expectedClientIds": getOrCreateConfiguration(target).setExpectedClientIds(property(camelContext, java.lang.String.class, value)); return true;
@@ -164,6 +168,10 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "deliveryThreads": return int.class;
         case "duplicateclientpolicy":
         case "duplicateClientPolicy": return io.esplink.core.DuplicateClientPolicy.class;
+        case "eventmaxdelayms":
+        case "eventMaxDelayMs": return long.class;
+        case "eventsettlems":
+        case "eventSettleMs": return long.class;
         case "events": return boolean.class;
         case "expectedclientids":
         case "expectedClientIds": return java.lang.String.class;
@@ -271,6 +279,10 @@ public class EspLinkComponentConfigurer extends PropertyConfigurerSupport implem
         case "deliveryThreads": return target.getDeliveryThreads();
         case "duplicateclientpolicy":
         case "duplicateClientPolicy": return getOrCreateConfiguration(target).getDuplicateClientPolicy();
+        case "eventmaxdelayms":
+        case "eventMaxDelayMs": return getOrCreateConfiguration(target).getEventMaxDelayMs();
+        case "eventsettlems":
+        case "eventSettleMs": return getOrCreateConfiguration(target).getEventSettleMs();
         case "events": return getOrCreateConfiguration(target).isEvents();
         case "expectedclientids":
         case "expectedClientIds": return getOrCreateConfiguration(target).getExpectedClientIds();

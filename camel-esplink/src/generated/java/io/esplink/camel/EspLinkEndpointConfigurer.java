@@ -44,6 +44,10 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "credentialsFile": target.getConfiguration().setCredentialsFile(property(camelContext, java.lang.String.class, value)); return true;
         case "duplicateclientpolicy":
         case "duplicateClientPolicy": target.getConfiguration().setDuplicateClientPolicy(property(camelContext, io.esplink.core.DuplicateClientPolicy.class, value)); return true;
+        case "eventmaxdelayms":
+        case "eventMaxDelayMs": target.getConfiguration().setEventMaxDelayMs(property(camelContext, long.class, value)); return true;
+        case "eventsettlems":
+        case "eventSettleMs": target.getConfiguration().setEventSettleMs(property(camelContext, long.class, value)); return true;
         case "events": target.getConfiguration().setEvents(property(camelContext, boolean.class, value)); return true;
         case "exceptionhandler":
         case "exceptionHandler": target.setExceptionHandler(property(camelContext, org.apache.camel.spi.ExceptionHandler.class, value)); return true;
@@ -123,6 +127,10 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "credentialsFile": return java.lang.String.class;
         case "duplicateclientpolicy":
         case "duplicateClientPolicy": return io.esplink.core.DuplicateClientPolicy.class;
+        case "eventmaxdelayms":
+        case "eventMaxDelayMs": return long.class;
+        case "eventsettlems":
+        case "eventSettleMs": return long.class;
         case "events": return boolean.class;
         case "exceptionhandler":
         case "exceptionHandler": return org.apache.camel.spi.ExceptionHandler.class;
@@ -203,6 +211,10 @@ public class EspLinkEndpointConfigurer extends PropertyConfigurerSupport impleme
         case "credentialsFile": return target.getConfiguration().getCredentialsFile();
         case "duplicateclientpolicy":
         case "duplicateClientPolicy": return target.getConfiguration().getDuplicateClientPolicy();
+        case "eventmaxdelayms":
+        case "eventMaxDelayMs": return target.getConfiguration().getEventMaxDelayMs();
+        case "eventsettlems":
+        case "eventSettleMs": return target.getConfiguration().getEventSettleMs();
         case "events": return target.getConfiguration().isEvents();
         case "exceptionhandler":
         case "exceptionHandler": return target.getExceptionHandler();

@@ -23,7 +23,7 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(42);
+        Set<String> props = new HashSet<>(44);
         props.add("ackMode");
         props.add("allowedAddresses");
         props.add("anonymousClients");
@@ -36,6 +36,8 @@ public class EspLinkEndpointUriFactory extends org.apache.camel.support.componen
         props.add("credentials");
         props.add("credentialsFile");
         props.add("duplicateClientPolicy");
+        props.add("eventMaxDelayMs");
+        props.add("eventSettleMs");
         props.add("events");
         props.add("exceptionHandler");
         props.add("exchangePattern");

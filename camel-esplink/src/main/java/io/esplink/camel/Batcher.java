@@ -3,25 +3,43 @@ package io.esplink.camel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Gathers node messages (or connection events) into batches for a batching consumer: a batch goes out when it holds
  * {@code maxSize} items, or {@code intervalMs} after its first item came, and at once when the previous batch
  * completed with items waiting (a commit per batch takes what arrived meanwhile: group commit). One batch is in
  * flight at a time, so batches complete in order, and so do each node's items within and across them.
+ * <p>
+ * With a settle time (connection events), items wait instead until none came for {@code settleMs}, or until the
+ * oldest waited {@code maxDelayMs}, or until {@link #SETTLE_LIMIT} wait; then they go in batches of {@code maxSize},
+ * back to back. Thousands of nodes connecting at once are then stored after they connected, not while: the CPU goes
+ * to their handshakes first.
  *
  * @param <T> what is batched: {@link io.esplink.core.InboundMessage}s or {@link EspLinkEvent}s
  */
 final class Batcher<T> {
 
+    /** With a settle time: the most items that wait for it; more go at once (memory stays bounded). */
+    static final int SETTLE_LIMIT = 100_000;
+
     private final int maxSize;
     private final long intervalMs;
+    /** 0: batches by {@link #intervalMs}; else the quiet time items wait for. */
+    private final long settleNanos;
+    private final long maxDelayNanos;
+    /** The settle time's clock, in nanoseconds (tests move it by hand). */
+    LongSupplier clock = System::nanoTime;
+    /** When the latest item came, and when the oldest waiting one did (with a settle time). */
+    private long lastAdd;
+    private long firstAdd;
     private final ScheduledExecutorService executor;
     /** Processes a batch and calls the runnable when it completed (from any thread). */
     private final BiConsumer<List<T>, Runnable> process;
@@ -41,8 +59,19 @@ final class Batcher<T> {
 
     Batcher(int maxSize, long intervalMs, ScheduledExecutorService executor,
             BiConsumer<List<T>, Runnable> process, Consumer<T> refused) {
+        this(maxSize, intervalMs, 0, 0, executor, process, refused);
+    }
+
+    /**
+     * @param settleMs   0: batches by {@code intervalMs}; else items wait until none came for this long
+     * @param maxDelayMs with a settle time: the longest the oldest waiting item waits
+     */
+    Batcher(int maxSize, long intervalMs, long settleMs, long maxDelayMs, ScheduledExecutorService executor,
+            BiConsumer<List<T>, Runnable> process, Consumer<T> refused) {
         this.maxSize = maxSize;
         this.intervalMs = intervalMs;
+        this.settleNanos = TimeUnit.MILLISECONDS.toNanos(settleMs);
+        this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(settleMs, maxDelayMs));
         this.executor = executor;
         this.process = process;
         this.refused = refused;
@@ -56,7 +85,13 @@ final class Batcher<T> {
                 flushNow = false;
             } else {
                 waiting.add(message);
-                flushNow = !inFlight && !flushQueued && waiting.size() >= maxSize;
+                if (settleNanos > 0) {
+                    lastAdd = clock.getAsLong();
+                    if (waiting.size() == 1) {
+                        firstAdd = lastAdd;
+                    }
+                }
+                flushNow = !inFlight && !flushQueued && waiting.size() >= (settleNanos > 0 ? SETTLE_LIMIT : maxSize);
                 flushQueued |= flushNow;
                 if (!inFlight && !flushNow && !flushQueued && timer == null) {
                     startTimer();
@@ -90,16 +125,40 @@ final class Batcher<T> {
 
     /** The interval's timer; none if the executor refuses it (it stops: stop() refuses what waits). Holds the lock. */
     private void startTimer() {
+        schedule(settleNanos > 0 ? settleNanos : TimeUnit.MILLISECONDS.toNanos(intervalMs));
+    }
+
+    private void schedule(long delayNanos) {
         try {
-            timer = executor.schedule(this::flushOnTimer, intervalMs, TimeUnit.MILLISECONDS);
+            timer = executor.schedule(this::flushOnTimer, delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             timer = null;
         }
     }
 
-    /** The interval's end: the timer that runs this is done, not cancelled (a cancel costs a queue removal). */
+    /**
+     * The interval's end: the timer that runs this is done, not cancelled (a cancel costs a queue removal). With a
+     * settle time, items that are still coming wait on (one timer, moved on here, not at every item).
+     */
     private void flushOnTimer() {
+        if (settleNanos > 0) {
+            synchronized (this) {
+                long dueIn = settleDueIn();
+                if (!stopped && !inFlight && !waiting.isEmpty() && dueIn > 0) {
+                    schedule(dueIn);
+                    return;
+                }
+            }
+        }
         flush(true);
+    }
+
+    /**
+     * With a settle time: nanoseconds until what waits is due (none came for the settle time, or the oldest waited its
+     * longest). Holds the lock.
+     */
+    private long settleDueIn() {
+        return Math.min(lastAdd + settleNanos, firstAdd + maxDelayNanos) - clock.getAsLong();
     }
 
     private void flush() {
@@ -118,7 +177,7 @@ final class Batcher<T> {
                 }
                 timer = null;
             }
-            if (inFlight || waiting.isEmpty()) {
+            if (inFlight || waiting.isEmpty() || stopped) {
                 return;
             }
             batch = new ArrayList<>(Math.min(maxSize, waiting.size()));
@@ -134,7 +193,19 @@ final class Batcher<T> {
         boolean more;
         synchronized (this) {
             inFlight = false;
-            more = !waiting.isEmpty() && !flushQueued;
+            notifyAll(); // a stop that drains waits for this batch
+            more = !waiting.isEmpty() && !flushQueued && !stopped;
+            if (more && settleNanos > 0 && waiting.size() < maxSize) {
+                // what waits came while the batch was processed: it waits for the settle time too, unless it waited
+                // its longest already (a backlog that was held goes back to back)
+                long dueIn = settleDueIn();
+                if (dueIn > 0) {
+                    more = false;
+                    if (timer == null && !stopped) {
+                        schedule(dueIn);
+                    }
+                }
+            }
             flushQueued |= more;
         }
         if (more) {
@@ -144,6 +215,16 @@ final class Batcher<T> {
 
     /** Refuses what waits (a message: the node resends it) and takes no more. */
     void stop() {
+        stop(0);
+    }
+
+    /**
+     * Takes no more; processes what waits on the caller's thread, in batches, after the batch in flight, for at most
+     * {@code drainMs} in all (0: none); refuses what is left. For events, which no node resends: those that waited for
+     * the settle time are stored when the route stops, not dropped.
+     */
+    void stop(long drainMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMs);
         List<T> left;
         synchronized (this) {
             stopped = true;
@@ -151,9 +232,32 @@ final class Batcher<T> {
                 timer.cancel(false);
                 timer = null;
             }
+            while (drainMs > 0 && inFlight && !waiting.isEmpty() && deadline - System.nanoTime() > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, deadline - System.nanoTime());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             left = new ArrayList<>(waiting);
             waiting.clear();
         }
-        left.forEach(refused);
+        int done = 0;
+        while (drainMs > 0 && done < left.size() && deadline - System.nanoTime() > 0
+               && !Thread.currentThread().isInterrupted()) {
+            List<T> batch = new ArrayList<>(left.subList(done, Math.min(left.size(), done + maxSize)));
+            CountDownLatch completed = new CountDownLatch(1);
+            process.accept(batch, completed::countDown);
+            done += batch.size();
+            try {
+                if (!completed.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        left.subList(done, left.size()).forEach(refused);
     }
 }

@@ -162,7 +162,7 @@ public class EspLinkConfiguration implements Cloneable {
     private boolean batching;
     @UriParam(label = "consumer", defaultValue = "false",
               description = "With events=true and batching=true: gather connection events into batches too, apart "
-                            + "from the messages and by the same rules (maxBatchSize, batchingIntervalMs): one "
+                            + "from the messages (up to maxBatchSize each, once they settle: eventSettleMs): one "
                             + "exchange carries a List of EspLinkEvent (client ID, event, reason, remote address, "
                             + "connect count, time) in the order they happened (each node's in order), with the "
                             + "header CamelEspLinkEventBatch. For routes that store events: one transaction or one "
@@ -177,6 +177,19 @@ public class EspLinkConfiguration implements Cloneable {
                             + "milliseconds, when no batch is being processed (while one is, the next takes what "
                             + "arrived meanwhile as soon as it completes).")
     private long batchingIntervalMs = 10;
+    @UriParam(label = "consumer", defaultValue = "250",
+              description = "With batchEvents: connection events wait until none came for this long, in "
+                            + "milliseconds (then they go in batches of maxBatchSize, back to back), instead of "
+                            + "batchingIntervalMs after the first: when thousands of nodes connect at once, the "
+                            + "route stores their events after they connected, and the CPU goes to their handshakes "
+                            + "first. Bounded by eventMaxDelayMs, and by 100,000 events waiting. 0: events are "
+                            + "batched by batchingIntervalMs, as messages are.")
+    private long eventSettleMs = 250;
+    @UriParam(label = "consumer", defaultValue = "5000",
+              description = "With batchEvents and eventSettleMs: the longest a connection event waits for the "
+                            + "events to settle, in milliseconds (nodes that keep connecting and disconnecting do not "
+                            + "hold the others' events back for longer).")
+    private long eventMaxDelayMs = 5000;
     @UriParam(label = "consumer,advanced",
               description = "The store this route writes node messages to, if it can tell which messages it holds "
                             + "(an io.esplink.core.WindowStore, such as the ready io.esplink.camel.store.JdbcStore and "
@@ -477,6 +490,22 @@ public class EspLinkConfiguration implements Cloneable {
 
     public void setMaxBatchSize(int maxBatchSize) {
         this.maxBatchSize = maxBatchSize;
+    }
+
+    public long getEventSettleMs() {
+        return eventSettleMs;
+    }
+
+    public void setEventSettleMs(long eventSettleMs) {
+        this.eventSettleMs = eventSettleMs;
+    }
+
+    public long getEventMaxDelayMs() {
+        return eventMaxDelayMs;
+    }
+
+    public void setEventMaxDelayMs(long eventMaxDelayMs) {
+        this.eventMaxDelayMs = eventMaxDelayMs;
     }
 
     public long getBatchingIntervalMs() {

@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener, EspLinkGatewayMBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(EspLinkConsumer.class);
+    /** How long a stopping consumer spends at most on the events that still wait for their batch. */
+    private static final long EVENT_DRAIN_MS = 5000;
 
     private final AckMode ackMode;
     private final boolean batching;
@@ -86,7 +88,8 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
             EspLinkConfiguration c = ep.getConfiguration();
             eventBatchExecutor = ep.getCamelContext().getExecutorServiceManager()
                     .newSingleThreadScheduledExecutor(this, "esplink-event-batch");
-            eventBatcher = new Batcher<>(c.getMaxBatchSize(), c.getBatchingIntervalMs(), eventBatchExecutor,
+            eventBatcher = new Batcher<>(c.getMaxBatchSize(), c.getBatchingIntervalMs(), c.getEventSettleMs(),
+                    c.getEventMaxDelayMs(), eventBatchExecutor,
                     this::processEventBatch, e -> LOG.debug("{} stopping: the {} event of node '{}' is not processed",
                             getRouteId(), e.event(), LogText.escape(e.clientId())));
         }
@@ -115,7 +118,8 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
             batchExecutor = null;
         }
         if (eventBatcher != null) {
-            eventBatcher.stop();
+            // events wait for the settle time: those still waiting are stored now, not dropped (a few seconds at most)
+            eventBatcher.stop(EVENT_DRAIN_MS);
             eventBatcher = null;
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(eventBatchExecutor);
             eventBatchExecutor = null;

@@ -71,6 +71,17 @@ public class EspLinkEndpoint extends DefaultEndpoint
                                                + "batching's rules), not events=" + configuration.isEvents()
                                                + " and batching=" + configuration.isBatching());
         }
+        if (configuration.isBatching()) {
+            if (configuration.getMaxBatchSize() < 1 || configuration.getBatchingIntervalMs() < 0
+                || configuration.getEventSettleMs() < 0 || configuration.getEventMaxDelayMs() < 0) {
+                throw new IllegalArgumentException("esplink consumer " + getEndpointUri() + ": maxBatchSize must be "
+                                                   + "at least 1 and batchingIntervalMs, eventSettleMs and "
+                                                   + "eventMaxDelayMs at least 0, not " + configuration.getMaxBatchSize()
+                                                   + ", " + configuration.getBatchingIntervalMs() + ", "
+                                                   + configuration.getEventSettleMs() + " and "
+                                                   + configuration.getEventMaxDelayMs());
+            }
+        }
         EspLinkConsumer consumer = new EspLinkConsumer(this, processor);
         configureConsumer(consumer);
         return consumer;

@@ -7,6 +7,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 
 import org.apache.camel.util.concurrent.SizedScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +96,135 @@ class BatcherTest {
         assertThat(executor.rejected.get()).isZero();
     }
 
+    @Test
+    void settle_itemsStillComing_wait_thenGoInOrder_inBatchesOfMaxSize() {
+        AtomicLong clock = new AtomicLong();
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        Batcher<Integer> batcher = settling(10, 50, 60_000, clock, batches);
+        for (int i = 0; i < 95; i++) {
+            batcher.add(i);
+        }
+        // the settle timer ran twice and found the latest item still too recent (the clock stands still)
+        await().atMost(10, TimeUnit.SECONDS).until(() -> executor.schedules.get() >= 3);
+        assertThat(batches).as("batches while items were still coming").isEmpty();
+
+        clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(50)); // none came for the settle time
+        await().atMost(10, TimeUnit.SECONDS).until(() -> batches.stream().mapToInt(List::size).sum() == 95);
+        assertThat(batches).hasSize(10).allSatisfy(b -> assertThat(b).hasSizeBetween(1, 10));
+        assertThat(batches.stream().flatMap(List::stream).toList())
+                .containsExactlyElementsOf(IntStream.range(0, 95).boxed().toList());
+    }
+
+    @Test
+    void settle_theOldestItemWaitsNoLongerThanMaxDelay_whileOthersKeepComing() {
+        AtomicLong clock = new AtomicLong();
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        Batcher<Integer> batcher = settling(500, 50, 200, clock, batches);
+        batcher.add(0);
+        clock.set(TimeUnit.MILLISECONDS.toNanos(150));
+        batcher.add(1);
+        clock.set(TimeUnit.MILLISECONDS.toNanos(199));
+        batcher.add(2); // still coming: the settle time alone would wait until 249 ms
+        int before = executor.schedules.get();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> executor.schedules.get() >= before + 2);
+        assertThat(batches).isEmpty();
+
+        clock.set(TimeUnit.MILLISECONDS.toNanos(200)); // the first item waited its longest
+        await().atMost(10, TimeUnit.SECONDS).until(() -> batches.size() == 1);
+        assertThat(batches.get(0)).containsExactly(0, 1, 2);
+    }
+
+    @Test
+    void settle_aLoneItem_goesOnceTheSettleTimePassed() {
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        Batcher<Integer> batcher = new Batcher<>(500, 10, 200, 5000, executor, (batch, completed) -> {
+            batches.add(batch);
+            completed.run();
+        }, i -> {
+        });
+        long start = System.nanoTime();
+        batcher.add(7);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> batches.size() == 1);
+        assertThat(System.nanoTime() - start).as("waited for the settle time, not the 10 ms interval")
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+        assertThat(batches.get(0)).containsExactly(7);
+    }
+
+    @Test
+    void stopThatDrains_processesWhatWaits_inOrder_onTheCallersThread_refusesNone() {
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        List<Integer> refused = new CopyOnWriteArrayList<>();
+        Batcher<Integer> batcher = new Batcher<>(10, 10, 60_000, 60_000, executor, (batch, completed) -> {
+            batches.add(batch);
+            threads.add(Thread.currentThread());
+            completed.run();
+        }, refused::add);
+        for (int i = 0; i < 25; i++) {
+            batcher.add(i); // they wait for the settle time (a minute)
+        }
+        batcher.stop(5000);
+        assertThat(batches).hasSize(3);
+        assertThat(batches.stream().flatMap(List::stream).toList())
+                .containsExactlyElementsOf(IntStream.range(0, 25).boxed().toList());
+        assertThat(threads).containsOnly(Thread.currentThread());
+        assertThat(refused).isEmpty();
+        batcher.add(25);
+        assertThat(refused).containsExactly(25);
+    }
+
+    @Test
+    void stopThatDrains_waitsForTheBatchInFlight_first() throws Exception {
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        CountDownLatch inFlight = new CountDownLatch(1);
+        AtomicReference<Runnable> firstCompletion = new AtomicReference<>();
+        Batcher<Integer> batcher = new Batcher<>(2, 10, executor, (batch, completed) -> {
+            batches.add(batch);
+            if (firstCompletion.compareAndSet(null, completed)) {
+                inFlight.countDown(); // the first batch stays in flight until the test completes it
+            } else {
+                completed.run();
+            }
+        }, i -> {
+        });
+        batcher.add(0);
+        batcher.add(1); // a full batch: in flight
+        assertThat(inFlight.await(10, TimeUnit.SECONDS)).isTrue();
+        batcher.add(2);
+        batcher.add(3);
+        batcher.add(4);
+        Thread stopper = new Thread(() -> batcher.stop(10_000));
+        stopper.start();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> stopper.getState() == Thread.State.TIMED_WAITING);
+        assertThat(batches).as("nothing drained while a batch is in flight").hasSize(1);
+        firstCompletion.get().run();
+        stopper.join(10_000);
+        assertThat(batches).containsExactly(List.of(0, 1), List.of(2, 3), List.of(4));
+    }
+
+    @Test
+    void stopWithoutDrain_refusesWhatWaits() {
+        List<Integer> refused = new CopyOnWriteArrayList<>();
+        Batcher<Integer> batcher = new Batcher<>(10, 60_000, executor, (batch, completed) -> completed.run(),
+                refused::add);
+        batcher.add(1);
+        batcher.add(2);
+        batcher.stop();
+        assertThat(refused).containsExactly(1, 2);
+    }
+
+    /** A batcher with a settle time whose clock the test moves. */
+    private Batcher<Integer> settling(int maxSize, long settleMs, long maxDelayMs, AtomicLong clock,
+                                      List<List<Integer>> batches) {
+        Batcher<Integer> b = new Batcher<>(maxSize, 10, settleMs, maxDelayMs, executor, (batch, completed) -> {
+            batches.add(batch);
+            completed.run();
+        }, i -> {
+        });
+        b.clock = clock::get;
+        return b;
+    }
+
     private static void hold(CountDownLatch latch) {
         try {
             latch.await(30, TimeUnit.SECONDS);
@@ -105,9 +237,16 @@ class BatcherTest {
     private static final class CountingExecutor extends SizedScheduledExecutorService {
         final AtomicInteger executes = new AtomicInteger();
         final AtomicInteger rejected = new AtomicInteger();
+        final AtomicInteger schedules = new AtomicInteger();
 
         CountingExecutor() {
             super(new ScheduledThreadPoolExecutor(1), 100);
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+            schedules.incrementAndGet();
+            return super.schedule(task, delay, unit);
         }
 
         @Override

@@ -182,6 +182,68 @@ class EventBatchingConsumerTest extends EspLinkTestSupport {
         }
     }
 
+    @Test
+    void eventsOfNodesConnectingAtOnce_goOnceTheConnectsSettled_notWhileNodesStillConnect() throws Exception {
+        long settleMs = 1000;
+        List<Long> processedAt = new CopyOnWriteArrayList<>();
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("timeout=1000&events=true&messages=false&batching=true&batchEvents=true"
+                             + "&maxBatchSize=1000&eventSettleMs=" + settleMs + "&eventMaxDelayMs=60000"))
+                        .process(e -> {
+                            processedAt.add(System.currentTimeMillis());
+                            record(e);
+                        });
+            }
+        });
+        int count = 30;
+        List<TestNode> nodes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            nodes.add(node("storm-" + i, 1000));
+        }
+        nodes.forEach(TestNode::awaitUp);
+        await().atMost(WAIT).until(() -> eventBatches.stream().mapToLong(List::size).sum() >= count);
+
+        for (int b = 0; b < eventBatches.size(); b++) {
+            long newest = eventBatches.get(b).stream().mapToLong(EspLinkEvent::at).max().orElseThrow();
+            assertThat(processedAt.get(b)).as("batch %d went after no event came for %d ms", b, settleMs)
+                    .isGreaterThanOrEqualTo(newest + settleMs);
+        }
+        assertThat(eventBatches.stream().flatMap(List::stream).map(EspLinkEvent::clientId).distinct()).hasSize(count);
+        assertThat(wrongHeaders).isEmpty();
+    }
+
+    @Test
+    void eventsStillWaitingWhenTheRouteStops_areProcessed_notDropped() throws Exception {
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("timeout=" + TIMEOUT + "&events=true&messages=false&batching=true&batchEvents=true"
+                             + "&eventSettleMs=600000&eventMaxDelayMs=600000")).routeId("events")
+                        .process(EventBatchingConsumerTest.this::record);
+            }
+        });
+        upNode("late", TIMEOUT);
+        EspLinkConsumer consumer = (EspLinkConsumer) context.getRoute("events").getConsumer();
+        assertThat(eventBatches).as("the event waits for the settle time (ten minutes)").isEmpty();
+        context.getRouteController().stopRoute("events");
+        assertThat(eventsOf("late")).extracting(EspLinkEvent::event).startsWith(EspLinkEvent.CONNECTED);
+        assertThat(consumer.isRouteFailing()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"maxBatchSize=0", "batchingIntervalMs=-1", "eventSettleMs=-1", "eventMaxDelayMs=-5"})
+    void batchSettingsOutOfRange_failAtStart_namingThem(String option) {
+        assertThatThrownBy(() -> start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("events=true&batching=true&batchEvents=true&" + option)).to("mock:never");
+            }
+        })).hasStackTraceContaining("maxBatchSize must be at least 1 and batchingIntervalMs, eventSettleMs and "
+                                    + "eventMaxDelayMs at least 0");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"events=true&batchEvents=true", "batching=true&batchEvents=true",
                             "batchEvents=true"})
