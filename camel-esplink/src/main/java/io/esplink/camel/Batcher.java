@@ -222,8 +222,10 @@ final class Batcher<T> {
      * Takes no more; processes what waits on the caller's thread, in batches, after the batch in flight, for at most
      * {@code drainMs} in all (0: none); refuses what is left. For events, which no node resends: those that waited for
      * the settle time are stored when the route stops, not dropped.
+     *
+     * @return how many items were refused
      */
-    void stop(long drainMs) {
+    int stop(long drainMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMs);
         List<T> left;
         synchronized (this) {
@@ -258,6 +260,8 @@ final class Batcher<T> {
                 Thread.currentThread().interrupt();
             }
         }
-        left.subList(done, left.size()).forEach(refused);
+        List<T> rest = left.subList(done, left.size());
+        rest.forEach(refused);
+        return rest.size();
     }
 }

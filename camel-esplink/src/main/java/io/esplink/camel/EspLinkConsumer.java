@@ -90,8 +90,9 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
                     .newSingleThreadScheduledExecutor(this, "esplink-event-batch");
             eventBatcher = new Batcher<>(c.getMaxBatchSize(), c.getBatchingIntervalMs(), c.getEventSettleMs(),
                     c.getEventMaxDelayMs(), eventBatchExecutor,
-                    this::processEventBatch, e -> LOG.debug("{} stopping: the {} event of node '{}' is not processed",
-                            getRouteId(), e.event(), LogText.escape(e.clientId())));
+                    this::processEventBatch, e -> {
+                        // counted and said once by doStop
+                    });
         }
         server = ep.getComponent().acquire(ep);
         try {
@@ -119,7 +120,11 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         }
         if (eventBatcher != null) {
             // events wait for the settle time: those still waiting are stored now, not dropped (a few seconds at most)
-            eventBatcher.stop(EVENT_DRAIN_MS);
+            int lost = eventBatcher.stop(EVENT_DRAIN_MS);
+            if (lost > 0) {
+                LOG.warn("{} stopping: {} connection event(s) still waiting were not processed within {} ms; they are "
+                         + "lost (events are not resent)", getRouteId(), lost, EVENT_DRAIN_MS);
+            }
             eventBatcher = null;
             getEndpoint().getCamelContext().getExecutorServiceManager().shutdown(eventBatchExecutor);
             eventBatchExecutor = null;

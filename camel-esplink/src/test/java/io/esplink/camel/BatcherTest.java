@@ -163,7 +163,7 @@ class BatcherTest {
         for (int i = 0; i < 25; i++) {
             batcher.add(i); // they wait for the settle time (a minute)
         }
-        batcher.stop(5000);
+        assertThat(batcher.stop(5000)).as("refused").isZero();
         assertThat(batches).hasSize(3);
         assertThat(batches.stream().flatMap(List::stream).toList())
                 .containsExactlyElementsOf(IntStream.range(0, 25).boxed().toList());
@@ -200,6 +200,20 @@ class BatcherTest {
         firstCompletion.get().run();
         stopper.join(10_000);
         assertThat(batches).containsExactly(List.of(0, 1), List.of(2, 3), List.of(4));
+    }
+
+    @Test
+    void stopThatDrains_givesUpWhenItsTimeIsOut_andRefusesTheRest() {
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        List<Integer> refused = new CopyOnWriteArrayList<>();
+        Batcher<Integer> batcher = new Batcher<>(10, 10, 60_000, 60_000, executor,
+                (batch, completed) -> batches.add(batch), refused::add); // a route that never completes
+        for (int i = 0; i < 25; i++) {
+            batcher.add(i);
+        }
+        assertThat(batcher.stop(200)).isEqualTo(15);
+        assertThat(batches).containsExactly(IntStream.range(0, 10).boxed().toList());
+        assertThat(refused).containsExactlyElementsOf(IntStream.range(10, 25).boxed().toList());
     }
 
     @Test
