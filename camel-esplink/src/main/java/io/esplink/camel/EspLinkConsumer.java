@@ -45,7 +45,12 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
     private final boolean batching;
     private final boolean batchEvents;
     private EspLinkServer server;
+    /**
+     * How the route fails on node messages, and apart on connection events: an event that gets through does not
+     * clear the failure of the messages (a node's message file broken, its events file not), nor the other way round.
+     */
     private volatile FailureLog failures;
+    private volatile FailureLog eventFailures;
     private ScheduledExecutorService batchExecutor;
     private Batcher<InboundMessage> batcher;
     /** With batchEvents: events in batches, on a thread of their own (a message batch never waits for an event's). */
@@ -67,7 +72,9 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        failures = new FailureLog(LOG, "Route " + (getRouteId() != null ? getRouteId() : getEndpoint().getEndpointUri()));
+        String route = "Route " + (getRouteId() != null ? getRouteId() : getEndpoint().getEndpointUri());
+        failures = new FailureLog(LOG, route);
+        eventFailures = new FailureLog(LOG, route);
         // the health check is optional: only where Camel's health module is present
         HealthCheckRepository repository = HealthCheckHelper.getHealthCheckRepository(getEndpoint().getCamelContext(),
                 "consumers", HealthCheckRepository.class);
@@ -164,9 +171,14 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         return true;
     }
 
-    /** How this consumer's exchanges fail, if they do. */
+    /** How this consumer's exchanges of node messages fail, if they do. */
     FailureLog failures() {
         return failures;
+    }
+
+    /** How this consumer's exchanges of connection events fail, if they do. */
+    FailureLog eventFailures() {
+        return eventFailures;
     }
 
     @Override
@@ -194,33 +206,46 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         return batchEvents;
     }
 
-    @ManagedAttribute(description = "True while the route fails on node messages")
+    @ManagedAttribute(description = "True while the route fails on node messages or on connection events")
     public boolean isRouteFailing() {
-        FailureLog f = failures;
-        return f != null && f.isFailing();
+        return failing() != null;
     }
 
-    @ManagedAttribute(description = "Failures of the route on node messages since it last succeeded")
+    @ManagedAttribute(description = "Failures of the route on node messages and on connection events since each last "
+                                    + "succeeded")
     public long getRouteFailures() {
         FailureLog f = failures;
-        return f == null ? 0 : f.currentFailures();
+        FailureLog e = eventFailures;
+        return (f == null ? 0 : f.currentFailures()) + (e == null ? 0 : e.currentFailures());
     }
 
-    @ManagedAttribute(description = "Failures of the route on node messages since the consumer started")
+    @ManagedAttribute(description = "Failures of the route on node messages and on connection events since the "
+                                    + "consumer started")
     public long getRouteFailuresTotal() {
         FailureLog f = failures;
-        return f == null ? 0 : f.totalFailures();
+        FailureLog e = eventFailures;
+        return (f == null ? 0 : f.totalFailures()) + (e == null ? 0 : e.totalFailures());
     }
 
     @ManagedAttribute(description = "The cause of the route's last failure while it fails")
     public String getLastRouteFailure() {
+        FailureLog f = failing();
+        return f == null ? null : f.lastCause();
+    }
+
+    /** The failure log that says the route fails, node messages first; null while it does not. */
+    FailureLog failing() {
         FailureLog f = failures;
-        return f == null || !f.isFailing() ? null : f.lastCause();
+        if (f != null && f.isFailing()) {
+            return f;
+        }
+        FailureLog e = eventFailures;
+        return e != null && e.isFailing() ? e : null;
     }
 
     @Override
     public void onNotDelivered(InboundMessage msg, Exception cause) {
-        failed(subject(msg), null, new IllegalStateException("cannot tell whether " + windowStore() + " holds it "
+        failed(failures, subject(msg), null, new IllegalStateException("cannot tell whether " + windowStore() + " holds it "
                                                              + "already", cause),
                 "The message is left unacknowledged: the node resends it");
     }
@@ -241,7 +266,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         }
         exchange.getIn().setBody(body);
         exchange.getIn().setHeader(EspLinkConstants.BATCH_SIZE, body.size());
-        processBatchExchange(exchange, "a batch of " + batch.size() + " message(s)", ackMode == AckMode.PROCESSED
+        processBatchExchange(exchange, failures, "a batch of " + batch.size() + " message(s)", ackMode == AckMode.PROCESSED
                 ? "They are left unacknowledged: the nodes resend them"
                 : "They were acknowledged on receipt (ackMode=received) and are lost",
                 ok -> batch.forEach(m -> m.done(ok)), completed);
@@ -252,7 +277,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
      * the route could not take it), a failure is logged as {@code what} with {@code lost} said of its items, and
      * {@code completed} runs last, so that the batcher hands over the next batch.
      */
-    private void processBatchExchange(Exchange exchange, String what, String lost,
+    private void processBatchExchange(Exchange exchange, FailureLog log, String what, String lost,
                                       java.util.function.Consumer<Boolean> outcome, Runnable completed) {
         try {
             getAsyncProcessor().process(exchange, doneSync -> {
@@ -260,9 +285,9 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
                 boolean ok = failure == null && !exchange.isRollbackOnly();
                 outcome.accept(ok);
                 if (ok) {
-                    failures.succeeded();
+                    log.succeeded();
                 } else {
-                    failed(what, exchange, failure, lost);
+                    failed(log, what, exchange, failure, lost);
                 }
                 releaseExchange(exchange, false);
                 completed.run();
@@ -290,7 +315,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
             if (ok) {
                 failures.succeeded();
             } else {
-                failed(subject(msg), exchange, failure, ackMode == AckMode.PROCESSED
+                failed(failures, subject(msg), exchange, failure, ackMode == AckMode.PROCESSED
                         ? "The message is left unacknowledged: the node resends it"
                         : "The message was acknowledged on receipt (ackMode=received) and is lost");
             }
@@ -312,10 +337,10 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         exchange.getIn().setHeader(EspLinkConstants.EVENT_REASON, event.reason());
         getAsyncProcessor().process(exchange, doneSync -> {
             if (exchange.getException() != null || exchange.isRollbackOnly()) {
-                failed("the " + event.type() + " event of node '" + LogText.escape(event.clientId()) + "'", exchange,
-                        exchange.getException(), "The event is lost (events are not resent)");
+                failed(eventFailures, "the " + event.type() + " event of node '" + LogText.escape(event.clientId())
+                                      + "'", exchange, exchange.getException(), "The event is lost (events are not resent)");
             } else {
-                failures.succeeded();
+                eventFailures.succeeded();
             }
             releaseExchange(exchange, false);
         });
@@ -330,7 +355,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         exchange.getIn().setBody(batch);
         exchange.getIn().setHeader(EspLinkConstants.BATCH_SIZE, batch.size());
         exchange.getIn().setHeader(EspLinkConstants.EVENT_BATCH, batch.size());
-        processBatchExchange(exchange, "a batch of " + batch.size() + " event(s)",
+        processBatchExchange(exchange, eventFailures, "a batch of " + batch.size() + " event(s)",
                 "They are lost (events are not resent)", ok -> { }, completed);
     }
 
@@ -338,7 +363,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         return "message " + Protocol.hex(msg.messageId()) + " of node '" + LogText.escape(msg.clientId()) + "'";
     }
 
-    private void failed(String subject, Exchange exchange, Throwable failure, String consequence) {
+    private void failed(FailureLog log, String subject, Exchange exchange, Throwable failure, String consequence) {
         if (!isRunAllowed()) {
             // stopping: what is in flight is not the route's failure (a message is resent, an event is lost)
             LOG.debug("{} stopping: {} not processed ({})", getRouteId(), subject, failure == null ? "" : failure);
@@ -348,7 +373,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         if (handler != null && !(handler instanceof LoggingExceptionHandler) && failure != null) {
             handler.handleException(consequence, exchange, failure);
         }
-        failures.failed(subject, failure, consequence);
+        log.failed(subject, failure, consequence);
     }
 
     /** An exchange with the headers every exchange of this consumer carries. */

@@ -183,6 +183,34 @@ class EventBatchingConsumerTest extends EspLinkTestSupport {
     }
 
     @Test
+    void eventsThatGetThrough_doNotClearTheRoutesFailureOnMessages() throws Exception {
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(esplink("timeout=" + TIMEOUT + "&events=true&batching=true&batchEvents=true&eventSettleMs=0"
+                             + "&batchingIntervalMs=10")).routeId("mixed")
+                        .process(e -> {
+                            if (e.getMessage().getHeader(EspLinkConstants.EVENT_BATCH) == null) {
+                                throw new java.io.IOException("the messages' file is a directory");
+                            }
+                            record(e);
+                        });
+            }
+        });
+        EspLinkConsumer consumer = (EspLinkConsumer) context.getRoute("mixed").getConsumer();
+        TestNode a = upNode("a", TIMEOUT);
+        await().atMost(WAIT).until(() -> !eventsOf("a").isEmpty());
+        a.client.send("m0").get(10, TimeUnit.SECONDS); // ackMode=received: ACKed, then the route fails on it, once
+        await().atMost(WAIT).until(consumer::isRouteFailing);
+
+        upNode("b", TIMEOUT);
+        await().atMost(WAIT).until(() -> !eventsOf("b").isEmpty()); // an event batch got through
+        assertThat(consumer.isRouteFailing()).as("still failing on messages").isTrue();
+        assertThat(consumer.getLastRouteFailure()).contains("the messages' file is a directory");
+        assertThat(consumer.failing()).isSameAs(consumer.failures());
+    }
+
+    @Test
     void eventsOfNodesConnectingAtOnce_goOnceTheConnectsSettled_notWhileNodesStillConnect() throws Exception {
         long settleMs = 1000;
         List<Long> processedAt = new CopyOnWriteArrayList<>();
