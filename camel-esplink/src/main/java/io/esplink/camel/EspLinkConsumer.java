@@ -45,12 +45,12 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
     private final boolean batching;
     private final boolean batchEvents;
     private EspLinkServer server;
-    /**
-     * How the route fails on node messages, and apart on connection events: an event that gets through does not
-     * clear the failure of the messages (a node's message file broken, its events file not), nor the other way round.
-     */
     private volatile FailureLog failures;
-    private volatile FailureLog eventFailures;
+    /**
+     * The route's last exchange of node messages failed: an event that gets through does not end the failure (a node's
+     * messages file may be broken and its events file not), a node message that gets through does.
+     */
+    private volatile boolean messagesFailing;
     private ScheduledExecutorService batchExecutor;
     private Batcher<InboundMessage> batcher;
     /** With batchEvents: events in batches, on a thread of their own (a message batch never waits for an event's). */
@@ -72,9 +72,8 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        String route = "Route " + (getRouteId() != null ? getRouteId() : getEndpoint().getEndpointUri());
-        failures = new FailureLog(LOG, route);
-        eventFailures = new FailureLog(LOG, route);
+        failures = new FailureLog(LOG, "Route " + (getRouteId() != null ? getRouteId() : getEndpoint().getEndpointUri()));
+        messagesFailing = false;
         // the health check is optional: only where Camel's health module is present
         HealthCheckRepository repository = HealthCheckHelper.getHealthCheckRepository(getEndpoint().getCamelContext(),
                 "consumers", HealthCheckRepository.class);
@@ -171,14 +170,9 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         return true;
     }
 
-    /** How this consumer's exchanges of node messages fail, if they do. */
+    /** How this consumer's exchanges fail, if they do. */
     FailureLog failures() {
         return failures;
-    }
-
-    /** How this consumer's exchanges of connection events fail, if they do. */
-    FailureLog eventFailures() {
-        return eventFailures;
     }
 
     @Override
@@ -206,46 +200,33 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         return batchEvents;
     }
 
-    @ManagedAttribute(description = "True while the route fails on node messages or on connection events")
+    @ManagedAttribute(description = "True while the route fails on node messages")
     public boolean isRouteFailing() {
-        return failing() != null;
+        FailureLog f = failures;
+        return f != null && f.isFailing();
     }
 
-    @ManagedAttribute(description = "Failures of the route on node messages and on connection events since each last "
-                                    + "succeeded")
+    @ManagedAttribute(description = "Failures of the route on node messages since it last succeeded")
     public long getRouteFailures() {
         FailureLog f = failures;
-        FailureLog e = eventFailures;
-        return (f == null ? 0 : f.currentFailures()) + (e == null ? 0 : e.currentFailures());
+        return f == null ? 0 : f.currentFailures();
     }
 
-    @ManagedAttribute(description = "Failures of the route on node messages and on connection events since the "
-                                    + "consumer started")
+    @ManagedAttribute(description = "Failures of the route on node messages since the consumer started")
     public long getRouteFailuresTotal() {
         FailureLog f = failures;
-        FailureLog e = eventFailures;
-        return (f == null ? 0 : f.totalFailures()) + (e == null ? 0 : e.totalFailures());
+        return f == null ? 0 : f.totalFailures();
     }
 
     @ManagedAttribute(description = "The cause of the route's last failure while it fails")
     public String getLastRouteFailure() {
-        FailureLog f = failing();
-        return f == null ? null : f.lastCause();
-    }
-
-    /** The failure log that says the route fails, node messages first; null while it does not. */
-    FailureLog failing() {
         FailureLog f = failures;
-        if (f != null && f.isFailing()) {
-            return f;
-        }
-        FailureLog e = eventFailures;
-        return e != null && e.isFailing() ? e : null;
+        return f == null || !f.isFailing() ? null : f.lastCause();
     }
 
     @Override
     public void onNotDelivered(InboundMessage msg, Exception cause) {
-        failed(failures, subject(msg), null, new IllegalStateException("cannot tell whether " + windowStore() + " holds it "
+        failed(true, subject(msg), null, new IllegalStateException("cannot tell whether " + windowStore() + " holds it "
                                                              + "already", cause),
                 "The message is left unacknowledged: the node resends it");
     }
@@ -266,7 +247,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         }
         exchange.getIn().setBody(body);
         exchange.getIn().setHeader(EspLinkConstants.BATCH_SIZE, body.size());
-        processBatchExchange(exchange, failures, "a batch of " + batch.size() + " message(s)", ackMode == AckMode.PROCESSED
+        processBatchExchange(exchange, true, "a batch of " + batch.size() + " message(s)", ackMode == AckMode.PROCESSED
                 ? "They are left unacknowledged: the nodes resend them"
                 : "They were acknowledged on receipt (ackMode=received) and are lost",
                 ok -> batch.forEach(m -> m.done(ok)), completed);
@@ -277,7 +258,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
      * the route could not take it), a failure is logged as {@code what} with {@code lost} said of its items, and
      * {@code completed} runs last, so that the batcher hands over the next batch.
      */
-    private void processBatchExchange(Exchange exchange, FailureLog log, String what, String lost,
+    private void processBatchExchange(Exchange exchange, boolean messages, String what, String lost,
                                       java.util.function.Consumer<Boolean> outcome, Runnable completed) {
         try {
             getAsyncProcessor().process(exchange, doneSync -> {
@@ -285,9 +266,9 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
                 boolean ok = failure == null && !exchange.isRollbackOnly();
                 outcome.accept(ok);
                 if (ok) {
-                    log.succeeded();
+                    succeeded(messages);
                 } else {
-                    failed(log, what, exchange, failure, lost);
+                    failed(messages, what, exchange, failure, lost);
                 }
                 releaseExchange(exchange, false);
                 completed.run();
@@ -313,9 +294,9 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
             boolean ok = failure == null && !exchange.isRollbackOnly();
             msg.done(ok);
             if (ok) {
-                failures.succeeded();
+                succeeded(true);
             } else {
-                failed(failures, subject(msg), exchange, failure, ackMode == AckMode.PROCESSED
+                failed(true, subject(msg), exchange, failure, ackMode == AckMode.PROCESSED
                         ? "The message is left unacknowledged: the node resends it"
                         : "The message was acknowledged on receipt (ackMode=received) and is lost");
             }
@@ -337,10 +318,10 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         exchange.getIn().setHeader(EspLinkConstants.EVENT_REASON, event.reason());
         getAsyncProcessor().process(exchange, doneSync -> {
             if (exchange.getException() != null || exchange.isRollbackOnly()) {
-                failed(eventFailures, "the " + event.type() + " event of node '" + LogText.escape(event.clientId())
-                                      + "'", exchange, exchange.getException(), "The event is lost (events are not resent)");
+                failed(false, "the " + event.type() + " event of node '" + LogText.escape(event.clientId()) + "'",
+                        exchange, exchange.getException(), "The event is lost (events are not resent)");
             } else {
-                eventFailures.succeeded();
+                succeeded(false);
             }
             releaseExchange(exchange, false);
         });
@@ -355,7 +336,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         exchange.getIn().setBody(batch);
         exchange.getIn().setHeader(EspLinkConstants.BATCH_SIZE, batch.size());
         exchange.getIn().setHeader(EspLinkConstants.EVENT_BATCH, batch.size());
-        processBatchExchange(exchange, eventFailures, "a batch of " + batch.size() + " event(s)",
+        processBatchExchange(exchange, false, "a batch of " + batch.size() + " event(s)",
                 "They are lost (events are not resent)", ok -> { }, completed);
     }
 
@@ -363,7 +344,17 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         return "message " + Protocol.hex(msg.messageId()) + " of node '" + LogText.escape(msg.clientId()) + "'";
     }
 
-    private void failed(FailureLog log, String subject, Exchange exchange, Throwable failure, String consequence) {
+    /** An exchange got through: the route works again, unless an event did while node messages still fail. */
+    private void succeeded(boolean messages) {
+        if (messages) {
+            messagesFailing = false;
+        } else if (messagesFailing) {
+            return;
+        }
+        failures.succeeded();
+    }
+
+    private void failed(boolean messages, String subject, Exchange exchange, Throwable failure, String consequence) {
         if (!isRunAllowed()) {
             // stopping: what is in flight is not the route's failure (a message is resent, an event is lost)
             LOG.debug("{} stopping: {} not processed ({})", getRouteId(), subject, failure == null ? "" : failure);
@@ -373,7 +364,10 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
         if (handler != null && !(handler instanceof LoggingExceptionHandler) && failure != null) {
             handler.handleException(consequence, exchange, failure);
         }
-        log.failed(subject, failure, consequence);
+        if (messages) {
+            messagesFailing = true;
+        }
+        failures.failed(subject, failure, consequence);
     }
 
     /** An exchange with the headers every exchange of this consumer carries. */
