@@ -351,6 +351,9 @@ public class EspLinkComponent extends HealthCheckComponent implements SSLContext
             return;
         }
         ownIoGroup = workerGroup == null;
+        if (ownIoGroup && nativeTransport && !Transports.epollAvailable()) {
+            LOG.info("esplink: NIO instead of Netty's epoll transport ({})", Transports.epollUnavailableReason());
+        }
         ioGroup = ownIoGroup
                 ? Transports.eventLoopGroup(ioThreads, threads("esplink-io"), nativeTransport, ioCoalesceMicros)
                 : workerGroup;
