@@ -1,8 +1,5 @@
 package io.esplink.distribution;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,26 +9,29 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
+import io.esplink.core.Transports;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static io.esplink.distribution.Installation.DIST;
+import static io.esplink.distribution.Installation.TOKEN;
+import static io.esplink.distribution.Installation.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The gateway as one installs it: the tar.gz this build made, unpacked in a temporary directory, started with
- * bin/esplink-gateway (data in the temporary directory, free ports), answering GET /health, then stopped.
+ * bin/esplink-gateway (data in the temporary directory, free ports), answering GET /health on epoll, then stopped;
+ * its lib/ with the epoll library Netty loads on x86_64 and on 64-bit ARM.
  */
 class DistributionTest {
-
-    private static final String DIST = System.getProperty("esplink.dist");
-    private static final String TOKEN = "dist-test-token-0123456789";
 
     @TempDir
     Path tmp;
@@ -83,18 +83,7 @@ class DistributionTest {
         int nodePort = freePort();
         int httpPort = freePort();
         Path log = tmp.resolve("gateway.log");
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/esplink-gateway").toString())
-                .directory(Files.createDirectories(tmp.resolve("work")).toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("JAVA_HOME", System.getProperty("java.home"));
-        env.put("JAVA_OPTS", "-Xmx256m");
-        env.put("ESPLINK_DATA_DIR", tmp.resolve("data").toString());
-        env.put("ESPLINK_HOST", "127.0.0.1");
-        env.put("ESPLINK_PORT", String.valueOf(nodePort));
-        env.put("ESPLINK_HTTP_PORT", String.valueOf(httpPort));
-        env.put("ESPLINK_HTTP_TOKEN", TOKEN);
-        gateway = pb.start();
+        gateway = Installation.gateway(home, tmp, log, "-Xmx256m", nodePort, httpPort).start();
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         URI health = URI.create("http://127.0.0.1:" + httpPort + "/health");
@@ -111,6 +100,9 @@ class DistributionTest {
         assertThat(output).contains("esplink gateway ready").contains(tmp.resolve("data").toString())
                 .contains("routes esplink-to-database,esplink-to-files");
         assertThat(tmp.resolve("data/esplink.mv.db")).isRegularFile();
+        // nodes on epoll here (Linux on x86_64 or aarch64: the library is in lib/), NIO where none fits
+        assertThat(output).containsPattern("esplink gateway listening on 127\\.0\\.0\\.1:" + nodePort
+                + " \\(timeout \\d+ ms, " + (Transports.epollLibrary() != null ? "epoll" : "nio") + ",");
 
         gateway.destroy(); // SIGTERM: the script exec'd java, which stops Camel cleanly
         assertThat(gateway.waitFor(45, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
@@ -129,19 +121,39 @@ class DistributionTest {
         assertThat(out).contains("esplink.port").contains("esplink-to-files");
     }
 
-    private Path unpack() throws IOException, InterruptedException {
-        Path into = Files.createDirectories(tmp.resolve("opt"));
-        Process tar = new ProcessBuilder("tar", "-xzf", DIST + ".tar.gz", "-C", into.toString()).inheritIO().start();
-        assertThat(tar.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(tar.exitValue()).isZero();
-        Path home = into.resolve(Path.of(DIST).getFileName());
-        assertThat(home).isDirectory();
-        return home;
+    @Test
+    void lib_holdsTheEpollLibraryNettyLoads_onX86_64_andOn64BitArm() throws Exception {
+        Path home = unpack();
+        List<String> classPath;
+        try (var jar = new java.util.jar.JarFile(home.resolve("esplink-gateway.jar").toFile())) {
+            classPath = Arrays.asList(jar.getManifest().getMainAttributes().getValue("Class-Path").split(" "));
+        }
+        // every native library of lib/, by the jar that holds it
+        List<String> natives = new ArrayList<>();
+        try (var lib = Files.list(home.resolve("lib"))) {
+            for (Path jar : lib.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                try (ZipFile zip = new ZipFile(jar.toFile())) {
+                    zip.stream().map(ZipEntry::getName).filter(n -> n.startsWith("META-INF/native/") && n.endsWith(".so"))
+                            .forEach(n -> natives.add("lib/" + jar.getFileName() + "!" + n));
+                }
+            }
+        }
+        // the os.arch a JVM says on a 64-bit PC (amd64) and on a 64-bit ARM board (aarch64): one jar each, named
+        // by the gateway's manifest, with the very file Netty looks for there
+        for (String arch : new String[] {"amd64", "aarch64"}) {
+            String library = Transports.epollLibrary("Linux", arch);
+            assertThat(library).as(arch).isNotNull();
+            List<String> holders = natives.stream().filter(n -> n.endsWith("!META-INF/native/" + library)).toList();
+            assertThat(holders).as("%s in lib/: %s", library, natives).hasSize(1);
+            assertThat(classPath).contains(holders.get(0).substring(0, holders.get(0).indexOf('!')));
+        }
+        assertThat(natives).as("the epoll libraries of lib/").filteredOn(n -> n.contains("epoll"))
+                .extracting(n -> n.substring(n.indexOf("!META-INF/native/") + "!META-INF/native/".length()))
+                .containsExactlyInAnyOrder("libnetty_transport_native_epoll_x86_64.so",
+                        "libnetty_transport_native_epoll_aarch_64.so");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    private Path unpack() throws Exception {
+        return Installation.unpack(tmp);
     }
 }
