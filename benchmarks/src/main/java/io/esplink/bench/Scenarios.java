@@ -2,6 +2,8 @@ package io.esplink.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -35,7 +37,10 @@ import picocli.CommandLine.Option;
                  + "echo (100 nodes, echo route vs ceiling in alternating turns, then half the gateway's saturating rate), "
                  + "storm (15,000 "
                  + "nodes at once, then 60 s idle: CPU vs ceiling, outages, heap per node), stuck (a route that never "
-                 + "completes while nodes keep sending: heap)." })
+                 + "completes while nodes keep sending: heap), board (the gateway at -Xmx128m on one core: 1,000 nodes "
+                 + "at 1 msg/s on the default routes and without storage routes, CPU ratio, ACK p99, RSS, start to "
+                 + "/health; then 8 sockets flooding 16 KB lines: alive, no OutOfMemoryError, /health, a bystander "
+                 + "node with credentials ACKed)." })
 public final class Scenarios implements Callable<Integer> {
 
     @Option(names = "--repo", description = "The repository (default: found from the working directory).")
@@ -50,8 +55,9 @@ public final class Scenarios implements Callable<Integer> {
     @Option(names = "--work", description = "Where data directories, logs and results go (default: a new temp dir).")
     Path work;
 
-    @Option(names = "--only", split = ",", description = "Scenarios to run: ingest, echo, storm, stuck (default: all).")
-    List<String> only = List.of("ingest", "echo", "storm", "stuck");
+    @Option(names = "--only", split = ",", description = "Scenarios to run: ingest, echo, storm, stuck, board "
+                                                         + "(default: all).")
+    List<String> only = List.of("ingest", "echo", "storm", "stuck", "board");
 
     @Option(names = "--gateway-arg", description = "An extra gateway argument, e.g. "
                                                    + "--gateway-arg=--esplink.anonymous-nodes=true (repeatable).")
@@ -94,6 +100,21 @@ public final class Scenarios implements Callable<Integer> {
     Duration idleDuration = Duration.ofSeconds(60);
     @Option(names = "--stuck-duration", description = "default: 30s")
     Duration stuckDuration = Duration.ofSeconds(30);
+    @Option(names = "--board-nodes", description = "Nodes of the board scenario's two runs (default: ${DEFAULT-VALUE}).")
+    int boardNodes = 1000;
+    @Option(names = "--board-rate", description = "Messages/s per node in the board scenario (default: "
+                                                  + "${DEFAULT-VALUE}).")
+    double boardRate = 1;
+    @Option(names = "--board-warmup", description = "Before the board scenario's window (default: 10s).")
+    Duration boardWarmup = Duration.ofSeconds(10);
+    @Option(names = "--board-seconds", description = "The board scenario's measuring window, s (default: "
+                                                     + "${DEFAULT-VALUE}).")
+    int boardSeconds = 30;
+    @Option(names = "--board-heap", description = "The board gateway's -Xmx (default: ${DEFAULT-VALUE}).")
+    String boardHeap = "128m";
+    @Option(names = "--flood-seconds", description = "How long the board scenario's 8 sockets flood (default: "
+                                                     + "${DEFAULT-VALUE}).")
+    int floodSeconds = 45;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the table and every run's results as JSON "
                                                                  + "(default: <work>/results.json).")
@@ -133,6 +154,10 @@ public final class Scenarios implements Callable<Integer> {
             duration = Duration.ofSeconds(2);
             idleDuration = Duration.ofSeconds(3);
             stuckDuration = Duration.ofSeconds(4);
+            boardNodes = Math.min(boardNodes, 50);
+            boardWarmup = Duration.ofSeconds(1);
+            boardSeconds = Math.min(boardSeconds, 3);
+            floodSeconds = Math.min(floodSeconds, 6);
         }
         for (Path p : List.of(gatewayJar, benchJar)) {
             if (!Files.isRegularFile(p)) {
@@ -153,6 +178,9 @@ public final class Scenarios implements Callable<Integer> {
         }
         if (only.contains("stuck")) {
             stuck();
+        }
+        if (only.contains("board")) {
+            board();
         }
         printTable(machine);
         Map<String, Object> all = new LinkedHashMap<>();
@@ -404,14 +432,555 @@ public final class Scenarios implements Callable<Integer> {
         }
     }
 
+    // ---- board: the gateway on a small machine's budget ----
+
+    /** Where the board gateway and the runner run: the gateway alone on one CPU, the runner on the others. */
+    private record Pinning(List<String> gatewayPrefix, String gatewayCpus, String runnerCpus, String note) {
+    }
+
+    /** One board run: 1,000 nodes at 1 msg/s on a pinned gateway with a small heap. */
+    private record BoardRun(LoadResult load, double startMs, long rssIdle, long rssPeak, double cpuPercent,
+                            String cpus) {
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("startToHealthMs", LoadResult.round(startMs));
+            m.put("gatewayCpusAllowed", cpus);
+            m.put("rssIdleBytes", rssIdle);
+            m.put("rssPeakBytes", rssPeak);
+            m.put("cpuPercentOfACore", LoadResult.round(cpuPercent));
+            m.put("ackP50Ms", LoadResult.ms(load.ackLatency, 50));
+            m.put("ackP99Ms", LoadResult.ms(load.ackLatency, 99));
+            m.put("ackedPerSecond", LoadResult.round(load.ackedPerSecond()));
+            return m;
+        }
+    }
+
+    private void board() throws Exception {
+        Pinning pin = pinning();
+        out.println("[scenarios] board: " + pin.note());
+        String restore = null;
+        String runnerNote;
+        if (pin.runnerCpus() != null) {
+            restore = pinRunner(pin.runnerCpus());
+            runnerNote = restore != null ? "runner (load tool, flood) on CPU " + pin.runnerCpus()
+                    : "runner not pinned (taskset on it failed)";
+        } else {
+            runnerNote = "runner not pinned";
+        }
+        out.println("[scenarios] board: " + runnerNote);
+        Map<String, Object> notesBoard = new LinkedHashMap<>();
+        notesBoard.put("pinning", pin.note());
+        notesBoard.put("runner", runnerNote);
+        notesBoard.put("heap", boardHeap);
+        notes.put("board", notesBoard);
+        try {
+            BoardRun defaults = boardRun("board-defaults", null, pin);
+            BoardRun bare = boardRun("board-no-storage", "", pin);
+            notesBoard.put("defaults", defaults.toMap());
+            notesBoard.put("noStorage", bare.toMap());
+            String where = pin.gatewayCpus() != null ? "pinned to CPU " + pin.gatewayCpus() : "not pinned";
+            double ratio = bare.cpuPercent() > 0 ? defaults.cpuPercent() / bare.cpuPercent() : Double.NaN;
+            notesBoard.put("cpuRatio", LoadResult.round(ratio));
+            double offered = boardNodes * boardRate;
+            rows.add(new Row(String.format("board (-Xmx%s, %s), %,d nodes x %s msg/s: CPU defaults / no storage routes",
+                    boardHeap, where, boardNodes, trim(boardRate)),
+                    String.format("%.2fx (%.1f%% vs %.1f%% of a core, %d s window)", ratio, defaults.cpuPercent(),
+                            bare.cpuPercent(), boardSeconds), "<= 1.5x", ratio <= 1.5));
+            double p99 = LoadResult.ms(defaults.load().ackLatency, 99);
+            rows.add(new Row("  ACK p99, defaults",
+                    String.format("%.1f ms (p50 %.1f; achieved %,.0f/s of %,.0f; no storage: p99 %.1f, p50 %.1f)", p99,
+                            LoadResult.ms(defaults.load().ackLatency, 50), defaults.load().ackedPerSecond(), offered,
+                            LoadResult.ms(bare.load().ackLatency, 99), LoadResult.ms(bare.load().ackLatency, 50)),
+                    "<= 50 ms", p99 <= 50 && defaults.load().ackedPerSecond() >= 0.95 * offered));
+            rows.add(new Row(String.format("  RSS, defaults, %,d nodes (peak of samples in the window)", boardNodes),
+                    String.format("%s (idle before connecting %s; no storage: peak %s, idle %s)", mb(defaults.rssPeak()),
+                            mb(defaults.rssIdle()), mb(bare.rssPeak()), mb(bare.rssIdle())), "<= 200 MB",
+                    defaults.rssPeak() > 0 && defaults.rssPeak() <= 200e6));
+            rows.add(new Row(String.format("  start to /health (spawn to first 200, -Xmx%s, %s)", boardHeap, where),
+                    String.format("%.2f s (no storage: %.2f s)", defaults.startMs() / 1000, bare.startMs() / 1000),
+                    "<= 3 s", defaults.startMs() <= 3000));
+            flood(pin, notesBoard);
+        } finally {
+            if (restore != null) {
+                pinRunner(restore);
+            }
+        }
+    }
+
+    private BoardRun boardRun(String name, String routes, Pinning pin) throws Exception {
+        deleteTree(gwData(name));
+        try (ServerProcess gw = gateway(name, routes, boardNodes, boardLaunch(pin))) {
+            long rssIdle = gw.rssBytes();
+            String cpus = gw.cpusAllowed();
+            out.printf("[scenarios] %s: /health answered 200 %.2f s after the spawn; CPUs allowed %s; RSS before the "
+                       + "nodes %s%n", name, gw.readyAfterMs / 1000, cpus, mb(rssIdle));
+            long[] cpu = new long[4];
+            try (RssSampler rss = new RssSampler(gw, 250)) {
+                LoadResult r = load(name, gw, LoadEngine.Mode.ingest, boardNodes, boardRate, boardWarmup,
+                        Duration.ofSeconds(boardSeconds), new LoadTool.Hooks() {
+                            @Override
+                            public void measureStart() {
+                                rss.mark();
+                                cpu[0] = gw.cpuNanos();
+                                cpu[1] = System.nanoTime();
+                            }
+
+                            @Override
+                            public void measureEnd() {
+                                cpu[2] = gw.cpuNanos();
+                                cpu[3] = System.nanoTime();
+                                rss.sampleNow();
+                                rss.mark(); // what comes after the window (the drain, closing) is not counted
+                            }
+                        });
+                double pct = 100.0 * (cpu[2] - cpu[0]) / (cpu[3] - cpu[1]);
+                long peak = rss.peakBeforeMark();
+                out.printf("[scenarios] %s: CPU %.1f%% of a core in the window; RSS peak %s (%d samples)%n", name,
+                        pct, mb(peak), rss.samples());
+                return new BoardRun(r, gw.readyAfterMs, rssIdle, peak, pct, cpus);
+            }
+        }
+    }
+
+    /** The board gateway: pinned as {@link #pinning} says, {@code -Xmx} of the scenario, /health asked every 25 ms. */
+    private Launch boardLaunch(Pinning pin) {
+        return new Launch(pin.gatewayPrefix(), List.of("-Xmx" + boardHeap), 25);
+    }
+
+    /** The 8-socket flood at the board's heap: alive, no OutOfMemoryError, /health, a node with credentials. */
+    private void flood(Pinning pin, Map<String, Object> notesBoard) throws Exception {
+        String name = "board-flood";
+        Path data = gwData(name);
+        deleteTree(data);
+        Files.createDirectories(data);
+        String bystanderLine = addCredentials(data.resolve("node-credentials"), "bench-bystander");
+        int threads = 8;
+        InetAddress bystanderSource = InetAddress.getByName("127.0.0.2");
+        long recoverMs = 15_000;
+        Duration bystanderWithin = Duration.ofSeconds(10);
+        Map<String, Object> m = new LinkedHashMap<>();
+        notesBoard.put("flood", m);
+        Flood.Result fr;
+        Flood.Bystander during;
+        Flood.Bystander after = null;
+        HealthPoller health;
+        double healthUpAfterMs = -1;
+        double recoveredAfterMs = -1;
+        boolean alive;
+        String exit = "";
+        long rssIdle;
+        long rssPeak;
+        Path log;
+        try (ServerProcess gw = gateway(name, null, threads + 1, boardLaunch(pin), "--esplink.anonymous-nodes=true")) {
+            log = gw.log;
+            String url = "http://127.0.0.1:" + httpPorts.get(gw) + "/health";
+            InetSocketAddress target = new InetSocketAddress("127.0.0.1", gw.port);
+            rssIdle = gw.rssBytes();
+            out.printf("[scenarios] %s: /health answered 200 %.2f s after the spawn; CPUs allowed %s; RSS %s; %d "
+                       + "sockets flood for %d s%n", name, gw.readyAfterMs / 1000, gw.cpusAllowed(), mb(rssIdle),
+                    threads, floodSeconds);
+            Flood.Settings fs = new Flood.Settings();
+            fs.target = target;
+            fs.threads = threads;
+            fs.duration = Duration.ofSeconds(floodSeconds);
+            Flood flood = new Flood(fs);
+            try (RssSampler rss = new RssSampler(gw, 250)) {
+                health = new HealthPoller(url, 1000, Duration.ofSeconds(2));
+                try {
+                    flood.start();
+                    long halfway = System.nanoTime() + fs.duration.toNanos() / 2;
+                    while (System.nanoTime() < halfway) {
+                        Thread.sleep(Math.max(1, Math.min(200, (halfway - System.nanoTime()) / 1_000_000)));
+                    }
+                    // on a thread of its own, so that the flood ends at its deadline whatever the bystander waits for
+                    java.util.concurrent.CompletableFuture<Flood.Bystander> halfwayBystander =
+                            java.util.concurrent.CompletableFuture.supplyAsync(() -> Flood.bystander(target,
+                                    bystanderSource, bystanderLine, 3, 2000, bystanderWithin));
+                    fr = flood.join();
+                    health.close();
+                    try {
+                        during = halfwayBystander.get(bystanderWithin.toMillis() + 5000,
+                                java.util.concurrent.TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        during = new Flood.Bystander(3, 0, bystanderWithin.toMillis() + 5000.0, "did not end");
+                    }
+                    out.printf("[scenarios] %s: bystander halfway: %s%n", name, during);
+                } finally {
+                    flood.stop();
+                    health.close();
+                }
+                out.printf("[scenarios] %s: flood over: %s; /health during: %s%n", name, fr.toMap(), health);
+                // recovery: /health UP, then the bystander ACKed, within 15 s of the flood's end
+                long t0 = System.nanoTime();
+                long end = t0 + recoverMs * 1_000_000L;
+                while (System.nanoTime() < end && gw.process.isAlive()) {
+                    if (HealthPoller.status(url, Duration.ofSeconds(2)) == 200) {
+                        healthUpAfterMs = (System.nanoTime() - t0) / 1e6;
+                        break;
+                    }
+                    Thread.sleep(250);
+                }
+                while (healthUpAfterMs >= 0 && System.nanoTime() < end && gw.process.isAlive()) {
+                    long left = Math.max(1, (end - System.nanoTime()) / 1_000_000);
+                    after = Flood.bystander(target, bystanderSource, bystanderLine, 3, 2000,
+                            Duration.ofMillis(Math.min(bystanderWithin.toMillis(), left)));
+                    out.printf("[scenarios] %s: bystander after the flood: %s%n", name, after);
+                    if (after.ok()) {
+                        recoveredAfterMs = (System.nanoTime() - t0) / 1e6;
+                        break;
+                    }
+                    Thread.sleep(250);
+                }
+                rssPeak = rss.peak();
+            }
+            alive = gw.process.isAlive();
+            if (!alive) {
+                exit = " (exited with " + gw.process.exitValue() + ")";
+            }
+        }
+        long oom = countLines(log, "OutOfMemoryError");
+        m.put("seconds", floodSeconds);
+        m.put("threads", threads);
+        m.put("flood", fr.toMap());
+        m.put("alive", alive);
+        m.put("outOfMemoryErrorLines", oom);
+        m.put("health", health.toMap());
+        m.put("healthUpAfterFloodMs", LoadResult.round(healthUpAfterMs));
+        m.put("bystanderDuring", during.toMap());
+        m.put("bystanderAfter", after == null ? null : after.toMap());
+        m.put("recoveredAfterMs", LoadResult.round(recoveredAfterMs));
+        m.put("rssIdleBytes", rssIdle);
+        m.put("rssPeakBytes", rssPeak);
+        m.put("log", log.toString());
+        rows.add(new Row(String.format("flood at -Xmx%s: %d sockets x %d s of 16 KB lines, never reading: gateway",
+                boardHeap, threads, floodSeconds),
+                String.format("%s%s, %d OutOfMemoryError lines; %,d connections, %,d lines written (%,.0f MB), %,d "
+                              + "errors, %,d stalled; RSS peak %s", alive ? "alive" : "dead", exit, oom,
+                        fr.connections(), fr.linesWritten(), fr.bytesWritten() / 1e6, fr.errors(), fr.stalls(),
+                        mb(rssPeak)), "alive, 0 OOM", alive && oom == 0));
+        rows.add(new Row("  /health during the flood (every 1 s, 2 s timeout) and after",
+                String.format("%s; after: %s", health, healthUpAfterMs >= 0
+                        ? String.format("200 %.1f s after the flood", healthUpAfterMs / 1000) : "no 200 within 15 s"),
+                "answers during and after", health.allAnswered() && healthUpAfterMs >= 0));
+        rows.add(new Row("  bystander with credentials (from 127.0.0.2, 3 messages, 10 s)",
+                String.format("halfway: %s; after: %s", during, after == null ? "not tried (/health not UP)" : after),
+                "3 ACKs each", during.ok() && after != null && after.ok()));
+        rows.add(new Row("  recovers (within 15 s of the flood's end: /health UP, bystander ACKed)",
+                recoveredAfterMs >= 0 ? String.format("yes, %.1f s", recoveredAfterMs / 1000) : "no", "yes",
+                recoveredAfterMs >= 0));
+    }
+
+    /** {@code java -jar esplink-gateway.jar credentials add --file FILE ID}: the ID line {@code id:secret}. */
+    private String addCredentials(Path file, String clientId) throws Exception {
+        Path log = work.resolve("credentials-" + clientId + ".log");
+        Process p = new ProcessBuilder(ServerProcess.java(), "-jar", gatewayJar.toString(), "credentials", "add",
+                "--file", file.toString(), clientId).directory(repo.toFile()).redirectError(log.toFile()).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("credentials add did not end within 60 s; see " + log);
+        }
+        for (String l : stdout.split("\n")) {
+            if (l.startsWith(clientId + ":")) {
+                return l.strip();
+            }
+        }
+        throw new IOException("credentials add printed no line for " + clientId + " (exit " + p.exitValue() + "): "
+                              + stdout + "; see " + log);
+    }
+
+    /** Gateway on the first CPU the runner may use, the runner on the rest; unpinned without taskset or 2 CPUs. */
+    private static Pinning pinning() {
+        String taskset = onPath("taskset");
+        List<Integer> cpus = cpuList(ownCpusAllowed());
+        if (taskset == null || cpus.size() < 2) {
+            return new Pinning(List.of(), null, null, "gateway not pinned: " + (taskset == null ? "no taskset"
+                    : "fewer than 2 CPUs (" + cpus.size() + ")"));
+        }
+        String gw = cpus.get(0).toString();
+        StringBuilder rest = new StringBuilder();
+        for (int c : cpus.subList(1, cpus.size())) {
+            rest.append(rest.length() == 0 ? "" : ",").append(c);
+        }
+        return new Pinning(List.of(taskset, "-c", gw), gw, rest.toString(),
+                "gateway pinned to CPU " + gw + " (taskset -c " + gw + ")");
+    }
+
+    /** Pins every thread of this process to {@code cpus} (taskset -a -p); the CPUs it had before, or null. */
+    private String pinRunner(String cpus) {
+        String before = ownCpusAllowed();
+        String taskset = onPath("taskset");
+        if (taskset == null || before == null) {
+            return null;
+        }
+        try {
+            Process p = new ProcessBuilder(taskset, "-a", "-c", "-p", cpus, Long.toString(ProcessHandle.current().pid()))
+                    .redirectErrorStream(true).start();
+            String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                out.println("[scenarios] taskset -a -c -p " + cpus + " failed: " + o.strip());
+                return null;
+            }
+            return before;
+        } catch (IOException | InterruptedException e) {
+            out.println("[scenarios] taskset on the runner failed: " + e);
+            return null;
+        }
+    }
+
+    private static String ownCpusAllowed() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("Cpus_allowed_list:")) {
+                    return l.substring(l.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return null;
+    }
+
+    /** "0-3,6" to [0, 1, 2, 3, 6]. */
+    static List<Integer> cpuList(String spec) {
+        List<Integer> l = new ArrayList<>();
+        if (spec == null || spec.isBlank()) {
+            return l;
+        }
+        for (String part : spec.split(",")) {
+            String[] r = part.strip().split("-");
+            int a = Integer.parseInt(r[0]);
+            int b = r.length > 1 ? Integer.parseInt(r[1]) : a;
+            for (int c = a; c <= b; c++) {
+                l.add(c);
+            }
+        }
+        return l;
+    }
+
+    private static String onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
+    }
+
+    private static String mb(long bytes) {
+        return bytes < 0 ? "?" : String.format("%,.0f MB", bytes / 1e6);
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /** Lines of a process's output that contain {@code text}. */
+    private static long countLines(Path log, String text) throws IOException {
+        if (!Files.exists(log)) {
+            return 0;
+        }
+        long n = 0;
+        // ISO-8859-1: every byte is a character, so output cut inside a UTF-8 sequence cannot fail the read
+        try (java.io.BufferedReader r = Files.newBufferedReader(log, StandardCharsets.ISO_8859_1)) {
+            for (String l = r.readLine(); l != null; l = r.readLine()) {
+                if (l.contains(text)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Removes a data directory of an earlier run in the same work directory (a run's data starts empty). */
+    private void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir) || !dir.toAbsolutePath().normalize().startsWith(work.toAbsolutePath().normalize())) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** VmRSS of a process, sampled on a thread of its own: the peak, and the peak before the last {@link #mark}. */
+    private static final class RssSampler implements AutoCloseable {
+        private final ServerProcess process;
+        private final Thread thread;
+        private volatile boolean running = true;
+        private long peak = -1;
+        private long current = -1;
+        private long beforeMark = -1;
+        private int samples;
+
+        RssSampler(ServerProcess process, long everyMs) {
+            this.process = process;
+            this.thread = new Thread(() -> {
+                while (running && process.process.isAlive()) {
+                    sampleNow();
+                    try {
+                        Thread.sleep(everyMs);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "rss-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void sampleNow() {
+            long v = process.rssBytes();
+            if (v < 0) {
+                return;
+            }
+            synchronized (this) {
+                samples++;
+                peak = Math.max(peak, v);
+                current = Math.max(current, v);
+            }
+        }
+
+        /** Starts a new span: {@link #peakBeforeMark} is then the peak between the last two marks. */
+        synchronized void mark() {
+            beforeMark = current;
+            current = -1;
+        }
+
+        synchronized long peakBeforeMark() {
+            return beforeMark;
+        }
+
+        synchronized long peak() {
+            return peak;
+        }
+
+        synchronized int samples() {
+            return samples;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join(2000);
+        }
+    }
+
+    /** GET /health every second on a thread of its own while the flood runs: answers (200 or other), no answer. */
+    private static final class HealthPoller implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean running = true;
+        private int polls;
+        private int ok;
+        private int other;
+        private int none;
+        private double maxMs;
+
+        HealthPoller(String url, long everyMs, Duration timeout) {
+            thread = new Thread(() -> {
+                long next = System.nanoTime();
+                while (running) {
+                    long t = System.nanoTime();
+                    int s = status(url, timeout);
+                    double ms = (System.nanoTime() - t) / 1e6;
+                    if (!running) {
+                        return; // stopped while asking: that answer is not the gateway's
+                    }
+                    synchronized (this) {
+                        polls++;
+                        if (s == 200) {
+                            ok++;
+                        } else if (s > 0) {
+                            other++;
+                        } else {
+                            none++;
+                        }
+                        maxMs = Math.max(maxMs, ms);
+                    }
+                    next += everyMs * 1_000_000L;
+                    long wait = (next - System.nanoTime()) / 1_000_000;
+                    if (wait > 0) {
+                        try {
+                            Thread.sleep(wait);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    } else {
+                        next = System.nanoTime();
+                    }
+                }
+            }, "health-poller");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** The status of GET url, or -1 when it did not answer within the timeout. */
+        static int status(String url, Duration timeout) {
+            try {
+                return ServerProcess.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (IOException e) {
+                return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+
+        synchronized boolean allAnswered() {
+            return polls > 0 && none == 0;
+        }
+
+        synchronized Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("polls", polls);
+            m.put("ok200", ok);
+            m.put("otherStatus", other);
+            m.put("noAnswer", none);
+            m.put("slowestMs", LoadResult.round(maxMs));
+            return m;
+        }
+
+        @Override
+        public synchronized String toString() {
+            return String.format("%d polls: %d x 200, %d other status, %d no answer (slowest %.0f ms)", polls, ok, other,
+                    none, maxMs);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join(5000);
+        }
+    }
+
     // ---- processes ----
 
+    /**
+     * How a gateway is started: a command it runs under ({@code taskset -c 0}), JVM options after the runner's
+     * {@code --gateway-jvm-arg}s (so that the scenario's own win), and how often {@code /health} is asked while it
+     * starts.
+     */
+    private record Launch(List<String> prefix, List<String> jvmArgs, long healthEveryMs) {
+        static final Launch PLAIN = new Launch(List.of(), List.of(), 200);
+    }
+
     private ServerProcess gateway(String name, String routes, int nodes, String... scenarioArgs) throws Exception {
+        return gateway(name, routes, nodes, Launch.PLAIN, scenarioArgs);
+    }
+
+    private ServerProcess gateway(String name, String routes, int nodes, Launch launch, String... scenarioArgs)
+            throws Exception {
         // a port that was free when picked may be taken before the gateway binds it (a load tool's connection of
         // the run before, on one of its many source addresses): then again on other ports, a few times
         for (int attempt = 1; ; attempt++) {
             try {
-                return startGateway(name, routes, nodes, scenarioArgs);
+                return startGateway(name, routes, nodes, launch, scenarioArgs);
             } catch (IOException e) {
                 Path log = work.resolve("gateway-" + name + ".log");
                 if (attempt >= 3 || !Files.exists(log) || !Files.readString(log).contains("Address already in use")) {
@@ -423,15 +992,16 @@ public final class Scenarios implements Callable<Integer> {
         }
     }
 
-    private ServerProcess startGateway(String name, String routes, int nodes, String... scenarioArgs)
+    private ServerProcess startGateway(String name, String routes, int nodes, Launch launch, String... scenarioArgs)
             throws Exception {
         int port = freePort();
         int http = freePort();
         Path data = gwData(name);
         Files.createDirectories(data);
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launch.prefix());
         cmd.add(ServerProcess.java());
         cmd.addAll(gatewayJvmArgs);
+        cmd.addAll(launch.jvmArgs());
         cmd.add("-jar");
         cmd.add(gatewayJar.toString());
         cmd.add("--esplink.host=127.0.0.1");
@@ -451,8 +1021,13 @@ public final class Scenarios implements Callable<Integer> {
         out.println("[scenarios] gateway " + name + ": " + String.join(" ", cmd));
         ServerProcess p = ServerProcess.start("gateway " + name, cmd, repo, work.resolve("gateway-" + name + ".log"),
                 port);
-        p.awaitHttp("http://127.0.0.1:" + http + "/health", Duration.ofSeconds(120));
-        p.awaitPort(Duration.ofSeconds(10));
+        try {
+            p.awaitHttp("http://127.0.0.1:" + http + "/health", Duration.ofSeconds(120), launch.healthEveryMs());
+            p.awaitPort(Duration.ofSeconds(10));
+        } catch (Exception | Error e) {
+            p.close(); // a gateway that did not come up is not left running
+            throw e;
+        }
         httpPorts.put(p, http);
         return p;
     }

@@ -27,12 +27,17 @@ final class ServerProcess implements AutoCloseable {
     final Process process;
     final Path log;
     final int port;
+    /** {@link System#nanoTime()} just before the process was spawned. */
+    final long spawnedNanos;
+    /** From the spawn to the first 200 of {@link #awaitHttp}, in ms; -1 before. */
+    double readyAfterMs = -1;
 
-    private ServerProcess(String name, Process process, Path log, int port) {
+    private ServerProcess(String name, Process process, Path log, int port, long spawnedNanos) {
         this.name = name;
         this.process = process;
         this.log = log;
         this.port = port;
+        this.spawnedNanos = spawnedNanos;
     }
 
     static String java() {
@@ -49,10 +54,11 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess start(String name, List<String> command, Path dir, Path log, int port) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
+        long spawned = System.nanoTime();
         Process p = pb.start();
         LIVE.add(p);
         p.onExit().thenRun(() -> LIVE.remove(p));
-        return new ServerProcess(name, p, log, port);
+        return new ServerProcess(name, p, log, port, spawned);
     }
 
     long pid() {
@@ -62,6 +68,38 @@ final class ServerProcess implements AutoCloseable {
     /** CPU time the process used so far (user + system), in nanoseconds. */
     long cpuNanos() {
         return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+    }
+
+    /** Resident set size ({@code VmRSS} of /proc/<pid>/status) in bytes; -1 when it cannot be read. */
+    long rssBytes() {
+        return statusKb("VmRSS:") * 1024;
+    }
+
+    /** The CPUs the process may run on ({@code Cpus_allowed_list} of /proc/<pid>/status), or "?". */
+    String cpusAllowed() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+                if (l.startsWith("Cpus_allowed_list:")) {
+                    return l.substring(l.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (IOException e) {
+            // gone, or not Linux
+        }
+        return "?";
+    }
+
+    private long statusKb(String key) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+                if (l.startsWith(key)) {
+                    return Long.parseLong(l.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone, or not Linux
+        }
+        return -1;
     }
 
     /** Waits until the port accepts connections. */
@@ -81,8 +119,13 @@ final class ServerProcess implements AutoCloseable {
         throw new IOException(name + " did not listen on " + port + " within " + timeout + "; see " + log);
     }
 
-    /** Waits until GET url answers 200. */
+    /** Waits until GET url answers 200, asking every 200 ms. */
     void awaitHttp(String url, Duration timeout) throws IOException, InterruptedException {
+        awaitHttp(url, timeout, 200);
+    }
+
+    /** Waits until GET url answers 200, asking every {@code everyMs}; sets {@link #readyAfterMs}. */
+    void awaitHttp(String url, Duration timeout, long everyMs) throws IOException, InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (System.nanoTime() < end) {
@@ -93,13 +136,14 @@ final class ServerProcess implements AutoCloseable {
                 HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
                         .build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
+                    readyAfterMs = (System.nanoTime() - spawnedNanos) / 1e6;
                     return;
                 }
                 last = r.statusCode() + " " + r.body();
             } catch (IOException e) {
                 last = e.toString();
             }
-            Thread.sleep(200);
+            Thread.sleep(everyMs);
         }
         throw new IOException(name + " was not ready within " + timeout + " (" + last + "); see " + log);
     }

@@ -3,9 +3,16 @@ package io.esplink.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -112,5 +119,115 @@ class LoadToolSmokeTest {
             assertThat(m.take()).isEqualTo(i);
         }
         assertThat(m.take()).as("0 is never reused").isEqualTo(1);
+    }
+
+    /** A server that reads every byte (or none) of every connection and counts the lines. */
+    private static final class Sink implements AutoCloseable {
+        final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final AtomicLong lines = new AtomicLong();
+        final AtomicLong connections = new AtomicLong();
+
+        Sink(boolean read) throws IOException {
+            Thread t = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        connections.incrementAndGet();
+                        if (!read) {
+                            continue; // never read: the writer's buffers fill and it blocks
+                        }
+                        Thread r = new Thread(() -> {
+                            byte[] b = new byte[65536];
+                            try (s; InputStream in = s.getInputStream()) {
+                                for (int n = in.read(b); n >= 0; n = in.read(b)) {
+                                    for (int i = 0; i < n; i++) {
+                                        if (b[i] == '\n') {
+                                            lines.incrementAndGet();
+                                        }
+                                    }
+                                }
+                            } catch (IOException e) {
+                                // closed
+                            }
+                        });
+                        r.setDaemon(true);
+                        r.start();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        InetSocketAddress address() {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    private static Flood.Settings flood(InetSocketAddress target) {
+        Flood.Settings s = new Flood.Settings();
+        s.target = target;
+        s.threads = 2;
+        s.duration = Duration.ofSeconds(1);
+        s.linesPerConnection = 16;
+        s.afterIdMs = 10;
+        s.pauseMs = 10;
+        s.stallMs = 300;
+        return s;
+    }
+
+    @Test
+    void floodWritesItsLinesAndStopsByItself() throws Exception {
+        try (Sink sink = new Sink(true)) {
+            Flood f = new Flood(flood(sink.address()));
+            long t0 = System.nanoTime();
+            f.start();
+            Flood.Result r = f.join();
+            assertThat((System.nanoTime() - t0) / 1e9).as("ends at its deadline").isLessThan(3);
+            assertThat(r.connections()).isGreaterThanOrEqualTo(2);
+            assertThat(r.idLines()).isEqualTo(r.connections());
+            assertThat(r.linesWritten()).isGreaterThanOrEqualTo(2 * 16);
+            assertThat(r.bytesWritten()).as("16 KB - 10 of x, two hex digits and a newline a line")
+                    .isGreaterThanOrEqualTo(r.linesWritten() * (16 * 1024 - 10 + 3));
+            assertThat(r.errors() + r.stalls()).isZero();
+            long expected = r.linesWritten() + r.idLines();
+            long end = System.nanoTime() + 2_000_000_000L;
+            while (sink.lines.get() < expected && System.nanoTime() < end) {
+                Thread.sleep(10);
+            }
+            assertThat(sink.lines.get()).as("every line written arrived").isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void floodAgainstAServerThatNeverReadsStillEnds() throws Exception {
+        try (Sink sink = new Sink(false)) {
+            Flood.Settings s = flood(sink.address());
+            s.linesPerConnection = 4096; // 64 MB a connection: more than the socket buffers take
+            Flood f = new Flood(s);
+            long t0 = System.nanoTime();
+            f.start();
+            Flood.Result r = f.join();
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(3);
+            assertThat(r.stalls()).as("blocked writes closed by the watchdog").isPositive();
+            assertThat(r.linesWritten()).isPositive();
+        }
+    }
+
+    @Test
+    void bystanderGetsItsAcks() throws Exception {
+        startCeiling(false);
+        Flood.Bystander b = Flood.bystander(new InetSocketAddress("127.0.0.1", port),
+                InetAddress.getByName("127.0.0.2"), "bystander:secret", 3, TIMEOUT_MS, Duration.ofSeconds(5));
+        assertThat(b.ok()).as(b.toString()).isTrue();
+        assertThat(b.acked()).isEqualTo(3);
+        assertThat(ceiling.messages()).isEqualTo(3);
     }
 }
