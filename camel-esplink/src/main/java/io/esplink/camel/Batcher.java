@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * Gathers node messages (or connection events) into batches for a batching consumer: a batch goes out when it holds
@@ -31,6 +32,11 @@ final class Batcher<T> {
     static final int SETTLE_LIMIT = 100_000;
 
     private final int maxSize;
+    /** A batch's bytes ({@link #weigher}), at most: a batch holds at least one item however large. */
+    private long maxBytes = Long.MAX_VALUE;
+    private ToLongFunction<T> weigher = t -> 0;
+    private long waitingBytes;
+    private int settleLimit = SETTLE_LIMIT;
     private final long intervalMs;
     /** 0: batches by {@link #intervalMs}; else the quiet time items wait for. */
     private final long settleNanos;
@@ -77,6 +83,22 @@ final class Batcher<T> {
         this.refused = refused;
     }
 
+    /**
+     * Bounds each batch to {@code maxBytes} as {@code weigher} counts them (besides maxSize): a batch goes out when
+     * that many wait, and takes no more. Call before the first item.
+     */
+    Batcher<T> bytes(long maxBytes, ToLongFunction<T> weigher) {
+        this.maxBytes = maxBytes;
+        this.weigher = weigher;
+        return this;
+    }
+
+    /** With a settle time: the most items that wait for it (default {@link #SETTLE_LIMIT}). */
+    Batcher<T> settleLimit(int settleLimit) {
+        this.settleLimit = settleLimit;
+        return this;
+    }
+
     /** An item to batch; from any thread. */
     void add(T message) {
         boolean flushNow;
@@ -85,13 +107,15 @@ final class Batcher<T> {
                 flushNow = false;
             } else {
                 waiting.add(message);
+                waitingBytes += weigher.applyAsLong(message);
                 if (settleNanos > 0) {
                     lastAdd = clock.getAsLong();
                     if (waiting.size() == 1) {
                         firstAdd = lastAdd;
                     }
                 }
-                flushNow = !inFlight && !flushQueued && waiting.size() >= (settleNanos > 0 ? SETTLE_LIMIT : maxSize);
+                flushNow = !inFlight && !flushQueued && (waiting.size() >= (settleNanos > 0 ? settleLimit : maxSize)
+                                                                    || settleNanos == 0 && waitingBytes >= maxBytes);
                 flushQueued |= flushNow;
                 if (!inFlight && !flushNow && !flushQueued && timer == null) {
                     startTimer();
@@ -181,9 +205,16 @@ final class Batcher<T> {
                 return;
             }
             batch = new ArrayList<>(Math.min(maxSize, waiting.size()));
+            long bytes = 0;
             while (batch.size() < maxSize && !waiting.isEmpty()) {
+                long w = weigher.applyAsLong(waiting.peek());
+                if (!batch.isEmpty() && bytes + w > maxBytes) {
+                    break;
+                }
+                bytes += w;
                 batch.add(waiting.poll());
             }
+            waitingBytes -= bytes;
             inFlight = true;
         }
         process.accept(batch, this::completed);
@@ -244,6 +275,7 @@ final class Batcher<T> {
             }
             left = new ArrayList<>(waiting);
             waiting.clear();
+            waitingBytes = 0;
         }
         int done = 0;
         while (drainMs > 0 && done < left.size() && deadline - System.nanoTime() > 0

@@ -56,10 +56,12 @@ public class EspLinkConfiguration implements Cloneable {
               description = "How long a new connection may take to send its client ID line before it is closed. A "
                             + "server option.")
     private long handshakeTimeout = Protocol.DEFAULT_TIMEOUT_MS;
-    @UriParam(label = "common,advanced", defaultValue = "1000",
-              description = "The most node connections open at once; further ones are closed at once. A server "
-                            + "option.")
-    private int maxConnections = 1000;
+    @UriParam(label = "common,advanced", defaultValue = "0",
+              description = "The most node connections open at once; further ones are closed at once. 0 (the "
+                            + "default) takes what the heap and the file-descriptor limit allow (a quarter of the heap "
+                            + "at 24 KiB a connection, 90% of the descriptors left after 256), stated at start. A "
+                            + "server option.")
+    private int maxConnections;
     @UriParam(label = "common,advanced", defaultValue = "200", javaType = "java.time.Duration",
               description = "After a (re)connection, how long to wait after the node's first bytes before sending "
                             + "it messages (L15): a node that just woke up loses lines sent too early. A server "
@@ -116,9 +118,10 @@ public class EspLinkConfiguration implements Cloneable {
                             + "address: above it the gateway stops reading from nodes until the routes catch up, so "
                             + "that no number of sockets can fill the heap. At most 1,000,000. A server option.")
     private int maxInflightMessages = 10_000;
-    @UriParam(label = "advanced", defaultValue = "67108864",
-              description = "The same bound in bytes of payload held (64 MiB; at most 1 TiB). A server option.")
-    private long maxInflightBytes = 64L << 20;
+    @UriParam(label = "advanced", defaultValue = "0",
+              description = "The same bound in bytes of payload held (at most 1 TiB); 0 (the default) takes a "
+                            + "sixteenth of the heap, 1 to 64 MiB. A server option.")
+    private long maxInflightBytes;
     @UriParam(label = "advanced", defaultValue = "100",
               description = "Messages to one node that may wait to be sent or acknowledged; a send beyond fails at "
                             + "once with an EspLinkException. A server option.")
@@ -132,10 +135,12 @@ public class EspLinkConfiguration implements Cloneable {
                             + "the gateway accepts them (a reconnect storm). 0 takes the operating system's limit "
                             + "(net.core.somaxconn on Linux). A server option.")
     private int backlog;
-    @UriParam(label = "advanced", defaultValue = "10000",
+    @UriParam(label = "advanced", defaultValue = "0",
               description = "The most nodes remembered at once; beyond, the one gone longest with nothing pending is "
-                            + "forgotten first, and a new node is refused if none can be. A server option.")
-    private int maxSessions = 10_000;
+                            + "forgotten first, and a new node is refused if none can be. 0 (the default) takes what "
+                            + "the heap allows (an eighth of it at 4 KiB a node, 1,000 to 1,000,000), stated at start. "
+                            + "A server option.")
+    private int maxSessions;
 
     @UriParam(label = "consumer", defaultValue = "received", enums = "received,processed",
               description = "When a node's message is acknowledged: received ACKs on receipt (the reference's "

@@ -8,6 +8,7 @@ import io.esplink.core.AckMode;
 import io.esplink.core.EspLinkListener;
 import io.esplink.core.EspLinkServer;
 import io.esplink.core.InboundMessage;
+import io.esplink.core.MemoryBudget;
 import io.esplink.core.Protocol;
 import io.esplink.core.SessionEvent;
 import io.esplink.core.WindowStore;
@@ -87,8 +88,9 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
             EspLinkConfiguration c = ep.getConfiguration();
             batchExecutor = ep.getCamelContext().getExecutorServiceManager()
                     .newSingleThreadScheduledExecutor(this, "esplink-batch");
-            batcher = new Batcher<>(c.getMaxBatchSize(), c.getBatchingIntervalMs(), batchExecutor, this::processBatch,
-                    m -> m.done(false));
+            batcher = new Batcher<InboundMessage>(c.getMaxBatchSize(), c.getBatchingIntervalMs(), batchExecutor,
+                    this::processBatch, m -> m.done(false))
+                    .bytes(MemoryBudget.machine().batchBytes(), m -> 64L + 2L * m.payload().length()); // the heap it holds, roughly
         }
         if (batchEvents) {
             EspLinkConfiguration c = ep.getConfiguration();
@@ -98,7 +100,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
                     c.getEventMaxDelayMs(), eventBatchExecutor,
                     this::processEventBatch, e -> {
                         // counted and said once by doStop
-                    });
+                    }).settleLimit(MemoryBudget.machine().settlingEvents());
         }
         server = ep.getComponent().acquire(ep);
         try {

@@ -15,6 +15,9 @@ import org.slf4j.LoggerFactory;
  * the node down); once the messages held fall to three quarters of the bound, every paused connection reads again.
  * A paused connection is not declared down for its silence ({@link LivenessHandler} knows), and keepalives still go
  * out to it.
+ * <p>
+ * Memory pressure ({@link MemoryPressure}) pauses every connection of the server the same way, whatever is held, until
+ * it is over.
  */
 final class Backpressure {
 
@@ -31,6 +34,8 @@ final class Backpressure {
     private static final long BYTES_MASK = (1L << COUNT_SHIFT) - 1;
     private final Set<Channel> paused = ConcurrentHashMap.newKeySet();
     private volatile boolean warned;
+    /** Memory is short: every connection is paused, and a message read meanwhile pauses its connection too. */
+    private volatile boolean memoryShort;
 
     Backpressure(int maxMessages, long maxBytes) {
         this.maxMessages = maxMessages;
@@ -47,9 +52,10 @@ final class Backpressure {
         long h = held.addAndGet(oneMessageOf(weight));
         int m = (int) (h >>> COUNT_SHIFT);
         long b = h & BYTES_MASK;
-        if (m > maxMessages || b > maxBytes) {
-            ch.config().setAutoRead(false);
-            paused.add(ch);
+        if (memoryShort) {
+            pause(ch); // the rest of what it read before the pause
+        } else if (m > maxMessages || b > maxBytes) {
+            pause(ch);
             if (!warned) {
                 warned = true;
                 LOG.warn("The routes are behind: {} node message(s) ({} bytes) held, the bound is {} ({} bytes); "
@@ -64,9 +70,37 @@ final class Backpressure {
     /** A message of {@code weight} is no longer held. */
     void leave(long weight) {
         held.addAndGet(-oneMessageOf(weight));
-        if (!paused.isEmpty() && belowResumeMark()) {
+        if (!paused.isEmpty() && !memoryShort && belowResumeMark()) {
             resumeAll();
         }
+    }
+
+    private void pause(Channel ch) {
+        ch.config().setAutoRead(false);
+        paused.add(ch);
+    }
+
+    /**
+     * Memory is short ({@code true}): pauses each of {@code channels} on its event loop; or no longer: resumes them
+     * unless the messages held are still above the bound.
+     */
+    void memoryShort(boolean on, Iterable<Channel> channels) {
+        memoryShort = on;
+        if (on) {
+            for (Channel ch : channels) {
+                ch.eventLoop().execute(() -> {
+                    if (memoryShort && ch.isActive()) {
+                        pause(ch);
+                    }
+                });
+            }
+        } else if (belowResumeMark()) {
+            resumeAll();
+        }
+    }
+
+    boolean isMemoryShort() {
+        return memoryShort;
     }
 
     /** One message of {@code weight} bytes, in the units of {@link #held}. */
@@ -97,7 +131,9 @@ final class Backpressure {
             if (paused.remove(ch)) {
                 any = true;
                 ch.eventLoop().execute(() -> {
-                    if (ch.isActive()) {
+                    if (memoryShort) {
+                        paused.add(ch); // short again meanwhile
+                    } else if (ch.isActive()) {
                         ch.config().setAutoRead(true);
                     }
                 });

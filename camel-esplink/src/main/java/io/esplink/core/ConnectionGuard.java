@@ -16,7 +16,7 @@ import io.netty.util.AttributeKey;
  * address allow-list, the limits per source address ({@link SourceLimits}) and {@code maxConnections}; when the
  * gateway is full, it makes room by closing the oldest connection of a node that is not recognised (still in its
  * handshake, or attached without credentials or a place in expectedClientIds), so that hostile connections can never
- * keep a known node out.
+ * keep a known node out. While memory is short ({@link MemoryPressure}) it refuses every new connection.
  */
 @ChannelHandler.Sharable
 final class ConnectionGuard extends ChannelInboundHandlerAdapter {
@@ -32,8 +32,11 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     /** Open connections that may be closed to make room, oldest first; a closed or recognised one leaves at once. */
     private final LinkedHashSet<Channel> evictable = new LinkedHashSet<>();
 
-    ConnectionGuard(ServerConfig config, SessionRegistry registry) {
+    private final MemoryPressure memory;
+
+    ConnectionGuard(ServerConfig config, SessionRegistry registry, MemoryPressure memory) {
         this.config = config;
+        this.memory = memory;
         this.registry = registry;
         this.sources = new SourceLimits(config.maxConnectionsPerAddress(), config.maxConnectionRatePerAddress());
     }
@@ -66,6 +69,12 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             && !Cidr.anyContains(config.allowedAddresses(), address)) {
             registry.refuse(ch, "address not allowed", "Refused a connection from {}: not in allowedAddresses",
                     remote);
+            return;
+        }
+        String short_ = memory.reason();
+        if (short_ != null) {
+            registry.refuse(ch, "memory pressure", "Refused a connection from {}: memory is short ({}); new "
+                                                   + "connections are admitted again once it is over", remote, short_);
             return;
         }
         if (address != null) {

@@ -60,6 +60,7 @@ public final class EspLinkServer implements GatewayView {
     private final ChannelGroup channels = new DefaultChannelGroup("esplink", GlobalEventExecutor.INSTANCE);
     private volatile Channel serverChannel;
     private ScheduledFuture<?> housekeeping;
+    private final MemoryPressure.Listener onMemory = (on, why) -> backpressure().memoryShort(on, channels);
 
     public EspLinkServer(ServerConfig config, EventLoopGroup bossGroup, EventLoopGroup ioGroup,
                          EventExecutorGroup notifierGroup, SslContext sslContext) {
@@ -69,7 +70,7 @@ public final class EspLinkServer implements GatewayView {
         this.sslContext = sslContext;
         this.backpressure = new Backpressure(this.config.maxInflightMessages(), this.config.maxInflightBytes());
         this.registry = new SessionRegistry(this.config, notifierGroup, listeners, backpressure);
-        this.guard = new ConnectionGuard(this.config, registry);
+        this.guard = new ConnectionGuard(this.config, registry, MemoryPressure.jvm());
         registry.guard(guard);
     }
 
@@ -98,6 +99,7 @@ public final class EspLinkServer implements GatewayView {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
+                .childOption(ChannelOption.ALLOCATOR, MemoryBudget.allocator())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -127,6 +129,10 @@ public final class EspLinkServer implements GatewayView {
                     f.cause());
         }
         serverChannel = f.channel();
+        MemoryPressure.jvm().addListener(onMemory);
+        if (MemoryPressure.jvm().isOn()) {
+            backpressure.memoryShort(true, channels);
+        }
         long[] ticks = { 0 };
         housekeeping = serverChannel.eventLoop().scheduleAtFixedRate(() -> {
             guard.sweep();
@@ -137,6 +143,12 @@ public final class EspLinkServer implements GatewayView {
                 config.credentials() != null ? ", node credentials " + config.credentials()
                         + (config.anonymousClients() ? " (nodes without credentials admitted)" : "")
                         : "");
+        MemoryBudget budget = config.budget();
+        LOG.info("esplink gateway on {}:{}: up to {} node connections ({}), {} nodes remembered ({}), {} KiB of node "
+                 + "messages held at most ({}); {}", config.host(), localPort(), config.maxConnections(),
+                config.limitSet("maxConnections") ? "set" : budget.maxConnectionsReason(), config.maxSessions(),
+                config.limitSet("maxSessions") ? "set" : "from the heap", config.maxInflightBytes() >> 10,
+                config.limitSet("maxInflightBytes") ? "set" : "from the heap", budget.describe());
         if (config.credentials() == null && !isLoopback(config.host())) {
             LOG.warn("esplink gateway on {}:{}: nodes are not authenticated, so any device that reaches this port "
                      + "can connect as any node; give nodes credentials (see the README's Security section)",
@@ -181,6 +193,7 @@ public final class EspLinkServer implements GatewayView {
             return;
         }
         serverChannel = null;
+        MemoryPressure.jvm().removeListener(onMemory);
         if (housekeeping != null) {
             housekeeping.cancel(false);
         }
@@ -191,6 +204,10 @@ public final class EspLinkServer implements GatewayView {
         }
         channels.close().awaitUninterruptibly();
         LOG.info("esplink gateway on {}:{} stopped", config.host(), config.port());
+    }
+
+    private Backpressure backpressure() {
+        return backpressure;
     }
 
     @Override

@@ -17,7 +17,8 @@ public final class ServerConfig {
     private long timeoutMs = Protocol.DEFAULT_TIMEOUT_MS;
     private int maxLineLength = Protocol.DEFAULT_MAX_LINE_LENGTH;
     private long handshakeTimeoutMs = Protocol.DEFAULT_TIMEOUT_MS;
-    private int maxConnections = 1000;
+    /** 0: from the {@link #budget()}. */
+    private int maxConnections;
     private long writeDelayMs = Protocol.DEFAULT_WRITE_DELAY_MS;
     private Set<String> expectedClientIds = Set.of();
     private boolean rejectUnknownClients;
@@ -35,10 +36,13 @@ public final class ServerConfig {
     static final int MAX_INFLIGHT_MESSAGES = 1_000_000;
     /** The largest maxInflightBytes: 1 TiB. */
     static final long MAX_INFLIGHT_BYTES = 1L << 40;
-    private long maxInflightBytes = 64L << 20;
+    /** 0: from the {@link #budget()}. */
+    private long maxInflightBytes;
     private int maxQueuedPerNode = 100;
     private long sessionExpiryMs = 3_600_000;
-    private int maxSessions = 10_000;
+    /** 0: from the {@link #budget()}. */
+    private int maxSessions;
+    private MemoryBudget budget;
     private int backlog;
 
     public String host() {
@@ -99,13 +103,35 @@ public final class ServerConfig {
         return this;
     }
 
-    public int maxConnections() {
-        return maxConnections;
+    /** The memory budget the limits left at 0 come from: this JVM's unless set (tests). */
+    public MemoryBudget budget() {
+        return budget != null ? budget : MemoryBudget.machine();
     }
 
+    public ServerConfig budget(MemoryBudget budget) {
+        this.budget = budget;
+        return this;
+    }
+
+    public int maxConnections() {
+        return maxConnections > 0 ? maxConnections : budget().maxConnections();
+    }
+
+    /** True if maxConnections, maxSessions and maxInflightBytes were each set rather than taken from the budget. */
+    boolean limitSet(String name) {
+        return switch (name) {
+            case "maxConnections" -> maxConnections > 0;
+            case "maxSessions" -> maxSessions > 0;
+            case "maxInflightBytes" -> maxInflightBytes > 0;
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** 0 takes what the heap and the file-descriptor limit allow ({@link MemoryBudget#maxConnections()}). */
     public ServerConfig maxConnections(int maxConnections) {
-        if (maxConnections <= 0) {
-            throw new IllegalArgumentException("maxConnections must be positive, not " + maxConnections);
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("maxConnections must be positive (or 0: from the memory budget), not "
+                                               + maxConnections);
         }
         this.maxConnections = maxConnections;
         return this;
@@ -235,7 +261,7 @@ public final class ServerConfig {
 
     /** Connections kept for recognised nodes: unrecognised ones are refused once the rest is in use. */
     public int reservedConnections() {
-        return reservedConnections >= 0 ? reservedConnections : Math.max(1, maxConnections / 10);
+        return reservedConnections >= 0 ? reservedConnections : Math.max(1, maxConnections() / 10);
     }
 
     /** -1 (the default) keeps a tenth of maxConnections. */
@@ -275,14 +301,14 @@ public final class ServerConfig {
     }
 
     public long maxInflightBytes() {
-        return maxInflightBytes;
+        return maxInflightBytes > 0 ? maxInflightBytes : budget().inflightBytes();
     }
 
-    /** The same in bytes of payload. */
+    /** The same in bytes of payload; 0 takes a sixteenth of the heap, 1-64 MiB ({@link MemoryBudget}). */
     public ServerConfig maxInflightBytes(long n) {
-        if (n < 1024 || n > MAX_INFLIGHT_BYTES) {
+        if (n != 0 && (n < 1024 || n > MAX_INFLIGHT_BYTES)) {
             throw new IllegalArgumentException("maxInflightBytes must be between 1024 and " + MAX_INFLIGHT_BYTES
-                                               + " (1 TiB), not " + n);
+                                               + " (1 TiB), or 0 (from the memory budget), not " + n);
         }
         this.maxInflightBytes = n;
         return this;
@@ -312,13 +338,16 @@ public final class ServerConfig {
     }
 
     public int maxSessions() {
-        return maxSessions;
+        return maxSessions > 0 ? maxSessions : budget().maxSessions();
     }
 
-    /** The most nodes remembered at once: beyond, the one gone longest (with nothing pending) is forgotten first. */
+    /**
+     * The most nodes remembered at once: beyond, the one gone longest (with nothing pending) is forgotten first; 0
+     * takes what the heap allows ({@link MemoryBudget#maxSessions()}).
+     */
     public ServerConfig maxSessions(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("maxSessions must be positive, not " + n);
+        if (n < 0) {
+            throw new IllegalArgumentException("maxSessions must be positive (or 0: from the memory budget), not " + n);
         }
         this.maxSessions = n;
         return this;
@@ -360,9 +389,9 @@ public final class ServerConfig {
             throw new IllegalArgumentException(
                     "rejectUnknownClients=true needs expectedClientIds: otherwise every node would be refused");
         }
-        if (reservedConnections >= maxConnections) {
+        if (reservedConnections >= maxConnections()) {
             throw new IllegalArgumentException("reservedConnections (" + reservedConnections + ") must be less than "
-                                               + "maxConnections (" + maxConnections + ")");
+                                               + "maxConnections (" + maxConnections() + ")");
         }
         return this;
     }

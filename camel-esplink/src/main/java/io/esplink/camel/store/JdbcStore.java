@@ -167,6 +167,21 @@ public class JdbcStore implements MessageStore {
         this.createSchema = createSchema;
     }
 
+    /** 0 (the default): from the heap ({@link io.esplink.core.MemoryBudget#h2CacheKb()}); -1: H2's own. */
+    private long h2CacheKb;
+
+    public long getH2CacheKb() {
+        return h2CacheKb;
+    }
+
+    /**
+     * On an H2 database in files: its page cache in KiB (H2's CACHE_SIZE, not persistent); 0 (the default) takes a
+     * sixteenth of the heap, 2 to 64 MiB; -1 leaves H2's setting alone.
+     */
+    public void setH2CacheKb(long h2CacheKb) {
+        this.h2CacheKb = h2CacheKb;
+    }
+
     public boolean isSyncOnCommit() {
         return syncOnCommit;
     }
@@ -256,6 +271,11 @@ public class JdbcStore implements MessageStore {
             if (isH2Files(c)) {
                 try (Statement st = c.createStatement()) {
                     st.execute("SET RETENTION_TIME " + H2_RETENTION_MS);
+                    if (h2CacheKb != 0) {
+                        // H2 takes a sixteenth of the heap itself, but without a ceiling; -1 leaves H2's own
+                        st.execute("SET CACHE_SIZE " + (h2CacheKb > 0 ? h2CacheKb
+                                : io.esplink.core.MemoryBudget.machine().h2CacheKb()));
+                    }
                     // on H2's defaults a commit returns before anything is written: this writes (and syncs) it
                     syncStatement = syncOnCommit ? "CHECKPOINT SYNC" : "CHECKPOINT";
                     st.execute(syncStatement);

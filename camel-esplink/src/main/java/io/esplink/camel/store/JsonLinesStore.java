@@ -199,24 +199,28 @@ public class JsonLinesStore implements MessageStore {
         if (entries.isEmpty()) {
             return;
         }
-        StringBuilder sb = new StringBuilder(entries.size() * 160);
-        Map<Path, StringBuilder> byFile = new LinkedHashMap<>();
-        for (Entry e : entries) {
-            sb.append(directory.relativize(e.file())).append('\t').append(e.record()).append('\n');
-            byFile.computeIfAbsent(e.file(), f -> new StringBuilder()).append(e.record()).append('\n');
+        // each record encoded once; the journal and the node files write those same bytes (no batch-sized strings:
+        // a batch of large lines costs its size once more, not five times)
+        ByteBuffer[] journalParts = new ByteBuffer[entries.size() * 2];
+        Map<Path, List<ByteBuffer>> byFile = new LinkedHashMap<>();
+        long length = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            byte[] record = (e.record() + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] prefix = (directory.relativize(e.file()) + "\t").getBytes(StandardCharsets.UTF_8);
+            journalParts[2 * i] = ByteBuffer.wrap(prefix);
+            journalParts[2 * i + 1] = ByteBuffer.wrap(record);
+            byFile.computeIfAbsent(e.file(), f -> new ArrayList<>()).add(ByteBuffer.wrap(record));
+            length += prefix.length + record.length;
         }
         boolean checkpointDue;
         synchronized (journalLock) {
             if (journal == null) {
                 throw new IOException("JSON-lines store in " + directory + " is not started");
             }
-            ByteBuffer bytes = StandardCharsets.UTF_8.encode(sb.toString());
-            int length = bytes.remaining();
             try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND)) {
-                while (bytes.hasRemaining()) {
-                    ch.write(bytes);
-                }
+                writeFully(ch, journalParts);
                 if (sync) {
                     ch.force(false);
                 }
@@ -224,14 +228,25 @@ public class JsonLinesStore implements MessageStore {
                 throw failure("cannot write the journal in " + directory, e);
             }
             journalBytes += length;
-            for (Map.Entry<Path, StringBuilder> f : byFile.entrySet()) {
-                append(f.getKey(), f.getValue().toString(), false);
+            for (Map.Entry<Path, List<ByteBuffer>> f : byFile.entrySet()) {
+                append(f.getKey(), f.getValue().toArray(new ByteBuffer[0]), false);
                 dirty.add(f.getKey());
             }
             checkpointDue = journalBytes > checkpointBytes;
         }
         if (checkpointDue && checkpointer != null) {
             checkpointer.execute(this::checkpointQuietly);
+        }
+    }
+
+    /** Writes every byte of {@code parts} (a gathering write may take part of them: it goes on from there). */
+    private static void writeFully(FileChannel ch, ByteBuffer[] parts) throws IOException {
+        int first = 0;
+        while (first < parts.length) {
+            ch.write(parts, first, Math.min(parts.length - first, 512));
+            while (first < parts.length && !parts[first].hasRemaining()) {
+                first++;
+            }
         }
     }
 
@@ -391,14 +406,16 @@ public class JsonLinesStore implements MessageStore {
 
     /** Appends {@code lines} (whole lines) to {@code file} in one write; syncs it if {@code sync}. */
     private void append(Path file, String lines, boolean sync) throws IOException {
-        ByteBuffer bytes = StandardCharsets.UTF_8.encode(lines);
+        append(file, new ByteBuffer[] { ByteBuffer.wrap(lines.getBytes(StandardCharsets.UTF_8)) }, sync);
+    }
+
+    /** Appends {@code parts} (whole lines) to {@code file} in one gathering write; syncs it if {@code sync}. */
+    private void append(Path file, ByteBuffer[] parts, boolean sync) throws IOException {
         synchronized (lockOf(file)) {
             boolean created = prepare(file);
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND)) {
-                while (bytes.hasRemaining()) {
-                    ch.write(bytes);
-                }
+                writeFully(ch, parts);
                 if (sync) {
                     ch.force(false);
                 }

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.esplink.camel.store.JdbcStore;
+import io.esplink.core.MemoryBudget;
 import io.esplink.core.NodeView;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * starts again, when a forgotten node comes back, counts from zero), reconnects in the last hour from the growth of
  * each node's connection count, in minute buckets. The last message of each node is the server's own preview of it
  * ({@link NodeView#lastPayload()}: escaped, cut to 100 characters). Nodes the server forgot keep their last row, last
- * message included; beyond {@value #MAX_ROWS} rows those not seen for the longest are dropped.
+ * message included; beyond {@link #MAX_ROWS} rows (from the heap: {@link MemoryBudget#fleetRows()}) those not seen
+ * for the longest are dropped.
  */
 public final class FleetMonitor extends ServiceSupport implements CamelContextAware {
 
@@ -49,7 +51,7 @@ public final class FleetMonitor extends ServiceSupport implements CamelContextAw
     static final long SAMPLE_MS = 5000;
     /** Samples kept: one hour. */
     static final int HISTORY = (int) (3_600_000 / SAMPLE_MS);
-    static final int MAX_ROWS = 50_000;
+    static final int MAX_ROWS = MemoryBudget.machine().fleetRows();
 
     private static final Logger LOG = LoggerFactory.getLogger(FleetMonitor.class);
 
@@ -323,7 +325,7 @@ public final class FleetMonitor extends ServiceSupport implements CamelContextAw
         return true;
     }
 
-    /** Beyond {@value #MAX_ROWS} rows, drops those without a session, not expected, seen longest ago. */
+    /** Beyond {@link #MAX_ROWS} rows, drops those without a session, not expected, seen longest ago. */
     private List<String> trim() {
         if (nodes.size() <= MAX_ROWS) {
             return List.of();
