@@ -90,7 +90,7 @@ public class EspLinkConsumer extends DefaultConsumer implements EspLinkListener,
                     .newSingleThreadScheduledExecutor(this, "esplink-batch");
             batcher = new Batcher<InboundMessage>(c.getMaxBatchSize(), c.getBatchingIntervalMs(), batchExecutor,
                     this::processBatch, m -> m.done(false))
-                    .bytes(MemoryBudget.machine().batchBytes(), m -> 64L + 2L * m.payload().length()); // the heap it holds, roughly
+                    .bytes(MemoryBudget.machine().batchBytes(), m -> MemoryBudget.weight(m.payload()));
         }
         if (batchEvents) {
             EspLinkConfiguration c = ep.getConfiguration();

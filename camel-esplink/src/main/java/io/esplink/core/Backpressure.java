@@ -44,7 +44,7 @@ final class Backpressure {
 
     /** The heap a message of this payload holds, roughly. */
     static long weight(String payload) {
-        return 64L + 2L * payload.length();
+        return MemoryBudget.weight(payload);
     }
 
     /** A message of {@code weight} read on {@code ch} is held from now on; pauses {@code ch} when over the bound. */

@@ -125,11 +125,22 @@ public final class MemoryBudget {
         return (int) clamp(heapBytes / 32 / 1024, 1000, 50_000);
     }
 
+    /** The heap a node message of this payload holds, roughly: what the in-flight and batch bounds count. */
+    public static long weight(String payload) {
+        return 64L + 2L * payload.length();
+    }
+
     /** Node connections open at once ({@code maxConnections} when it is 0): what the heap and descriptors allow. */
     public int maxConnections() {
-        long byHeap = heapBytes / 4 / BYTES_PER_CONNECTION;
-        long byFds = maxFileDescriptors < 0 ? Long.MAX_VALUE : (maxFileDescriptors - RESERVED_FDS) * 9 / 10;
-        return (int) clamp(Math.min(byHeap, byFds), 16, 1_000_000);
+        return (int) clamp(Math.min(connectionsByHeap(), connectionsByFds()), 16, 1_000_000);
+    }
+
+    private long connectionsByHeap() {
+        return heapBytes / 4 / BYTES_PER_CONNECTION;
+    }
+
+    private long connectionsByFds() {
+        return maxFileDescriptors < 0 ? Long.MAX_VALUE : (maxFileDescriptors - RESERVED_FDS) * 9 / 10;
     }
 
     /** Nodes remembered at once ({@code maxSessions} when it is 0). */
@@ -139,9 +150,7 @@ public final class MemoryBudget {
 
     /** Why {@link #maxConnections()} is what it is, for the start line. */
     public String maxConnectionsReason() {
-        long byHeap = heapBytes / 4 / BYTES_PER_CONNECTION;
-        long byFds = maxFileDescriptors < 0 ? Long.MAX_VALUE : (maxFileDescriptors - RESERVED_FDS) * 9 / 10;
-        return byFds < byHeap ? "from the file-descriptor limit " + maxFileDescriptors
+        return connectionsByFds() < connectionsByHeap() ? "from the file-descriptor limit " + maxFileDescriptors
                 : "from the heap of " + mib(heapBytes) + " MiB";
     }
 
