@@ -55,9 +55,11 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      */
     private String handshakeTimeout = "2000";
     /**
-     * The most node connections open at once; further ones are closed at once. A server option.
+     * The most node connections open at once; further ones are closed at once. 0 (the default) takes what the heap
+     * and the file-descriptor limit allow (a quarter of the heap at 24 KiB a connection, 90% of the descriptors left
+     * after 256), stated at start. A server option.
      */
-    private Integer maxConnections = 1000;
+    private Integer maxConnections = 0;
     /**
      * The longest line accepted from a node, in bytes; a longer one closes that connection (L7). A server option.
      */
@@ -199,9 +201,10 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
      */
     private Integer ioThreads = 0;
     /**
-     * The same bound in bytes of payload held (64 MiB; at most 1 TiB). A server option.
+     * The same bound in bytes of payload held (at most 1 TiB); 0 (the default) takes a sixteenth of the heap, 1 to
+     * 64 MiB. A server option.
      */
-    private Long maxInflightBytes = 67108864L;
+    private Long maxInflightBytes = 0L;
     /**
      * Node messages held at once, waiting for or in the routes, over all nodes of the address: above it the gateway
      * stops reading from nodes until the routes catch up, so that no number of sockets can fill the heap. At most
@@ -215,9 +218,10 @@ public class EspLinkComponentConfiguration extends ComponentConfigurationPropert
     private Integer maxQueuedPerNode = 100;
     /**
      * The most nodes remembered at once; beyond, the one gone longest with nothing pending is forgotten first, and a
-     * new node is refused if none can be. A server option.
+     * new node is refused if none can be. 0 (the default) takes what the heap allows (an eighth of it at 4 KiB a
+     * node, 1,000 to 1,000,000), stated at start. A server option.
      */
-    private Integer maxSessions = 10000;
+    private Integer maxSessions = 0;
     /**
      * Bind the esplink meters (esplink.nodes.connected and the others) of each address to the Camel registry's
      * Micrometer MeterRegistry (the one named metricsRegistry, else the only one), where Micrometer is on the class
