@@ -1,7 +1,9 @@
 package io.esplink.core;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.OperatingSystemMXBean;
+
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -80,11 +82,14 @@ public final class MemoryBudget {
 
     /** The file-descriptor limit of this process, or -1 where the JVM does not say. */
     static long fileDescriptorLimit() {
-        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-            return unix.getMaxFileDescriptorCount();
+        try {
+            // the platform MBean's attribute (no com.sun.management import: an OSGi bundle need not import it)
+            Object n = ManagementFactory.getPlatformMBeanServer().getAttribute(
+                    new ObjectName(ManagementFactory.OPERATING_SYSTEM_MXBEAN_NAME), "MaxFileDescriptorCount");
+            return n instanceof Long l ? l : -1;
+        } catch (JMException | RuntimeException e) {
+            return -1; // not a Unix JVM
         }
-        return -1;
     }
 
     public long heapBytes() {

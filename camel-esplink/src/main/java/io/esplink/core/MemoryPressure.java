@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
 
 import javax.management.NotificationEmitter;
 import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
 
-import com.sun.management.GarbageCollectionNotificationInfo;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +48,8 @@ public final class MemoryPressure {
     /** Episodes logged at WARN at most this often; the others at DEBUG, counted. */
     static final long WARN_EVERY_MS = 60_000;
 
+    /** The type of the collectors' notifications (com.sun.management's GARBAGE_COLLECTION_NOTIFICATION). */
+    static final String GC_NOTIFICATION = "com.sun.management.gc.notification";
     private static final Logger LOG = LoggerFactory.getLogger(MemoryPressure.class);
     private static volatile MemoryPressure jvm;
 
@@ -64,6 +66,8 @@ public final class MemoryPressure {
     private volatile boolean directOn;
     private volatile String reason;
     private volatile long lastGcAt = System.nanoTime();
+    /** Collections heard of (tests). */
+    volatile long collections;
     private long lastWarnAt = Long.MIN_VALUE / 2;
     private long episodes;
     private long quietEpisodes;
@@ -129,15 +133,16 @@ public final class MemoryPressure {
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof NotificationEmitter emitter) {
                 emitter.addNotificationListener((n, handback) -> {
-                    if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+                    if (!GC_NOTIFICATION.equals(n.getType())) {
                         return;
                     }
-                    GarbageCollectionNotificationInfo info =
-                            GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+                    // read as open data (no com.sun.management import: an OSGi bundle need not import it)
+                    CompositeData gcInfo = (CompositeData) ((CompositeData) n.getUserData()).get("gcInfo");
                     long used = 0;
-                    for (Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
-                        if (heapPools.contains(e.getKey())) {
-                            used += e.getValue().getUsed();
+                    for (Object row : ((TabularData) gcInfo.get("memoryUsageAfterGc")).values()) {
+                        CompositeData r = (CompositeData) row;
+                        if (heapPools.contains((String) r.get("key"))) {
+                            used += MemoryUsage.from((CompositeData) r.get("value")).getUsed();
                         }
                     }
                     afterCollection(used);
@@ -149,6 +154,7 @@ public final class MemoryPressure {
     /** A collection left {@code heapUsed} bytes of heap in use. */
     void afterCollection(long heapUsed) {
         lastGcAt = System.nanoTime();
+        collections++;
         if (!heapOn && heapUsed > heapMax * HEAP_HIGH) {
             heapOn = true;
             changed("the heap in use after a collection is " + MemoryBudget.mib(heapUsed) + " MiB of "

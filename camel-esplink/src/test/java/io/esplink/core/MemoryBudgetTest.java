@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Issue 20: limits that depend on the machine come from the heap and the file-descriptor limit; memory pressure. */
@@ -80,5 +82,15 @@ class MemoryBudgetTest {
         direct.set(50 * MIB);
         p.checkDirect();
         assertThat(p.isOn()).isFalse();
+    }
+
+    @Test
+    void theJvmWatcherHearsEveryCollectionOfThisJvm() {
+        MemoryPressure p = MemoryPressure.jvm();
+        long before = p.collections;
+        System.gc();
+        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> p.collections > before);
+        assertThat(MemoryBudget.machine().maxFileDescriptors()).as("the fd limit, read from the platform MBean")
+                .isPositive();
     }
 }
