@@ -15,9 +15,12 @@ import java.util.function.ToLongFunction;
 
 /**
  * Gathers node messages (or connection events) into batches for a batching consumer: a batch goes out when it holds
- * {@code maxSize} items, or {@code intervalMs} after its first item came, and at once when the previous batch
- * completed with items waiting (a commit per batch takes what arrived meanwhile: group commit). One batch is in
- * flight at a time, so batches complete in order, and so do each node's items within and across them.
+ * {@code maxSize} items (or {@code maxBytes}), or {@code intervalMs} after its first item came. One batch is in
+ * flight at a time, so batches complete in order, and so do each node's items within and across them; what came
+ * while a batch was in flight goes when it completed, at once if it is full or its first item waited the interval
+ * already, else when it has (group commit: a commit per batch takes what arrived meanwhile). So a store's fixed cost
+ * per batch (a sync) is paid at most about once per interval when messages are few, not back to back, and batches
+ * still go back to back when they fill.
  * <p>
  * With a settle time (connection events), items wait instead until none came for {@code settleMs}, or until the
  * oldest waited {@code maxDelayMs}, or until {@link #SETTLE_LIMIT} wait; then they go in batches of {@code maxSize},
@@ -37,15 +40,15 @@ final class Batcher<T> {
     private ToLongFunction<T> weigher = t -> 0;
     private long waitingBytes;
     private int settleLimit = SETTLE_LIMIT;
-    private final long intervalMs;
-    /** 0: batches by {@link #intervalMs}; else the quiet time items wait for. */
+    /** 0: batches by the interval; else the quiet time items wait for. */
     private final long settleNanos;
     private final long maxDelayNanos;
     /** The settle time's clock, in nanoseconds (tests move it by hand). */
     LongSupplier clock = System::nanoTime;
-    /** When the latest item came, and when the oldest waiting one did (with a settle time). */
+    /** When the latest item came (with a settle time), and when the oldest waiting one did. */
     private long lastAdd;
     private long firstAdd;
+    private final long intervalNanos;
     private final ScheduledExecutorService executor;
     /** Processes a batch and calls the runnable when it completed (from any thread). */
     private final BiConsumer<List<T>, Runnable> process;
@@ -75,7 +78,7 @@ final class Batcher<T> {
     Batcher(int maxSize, long intervalMs, long settleMs, long maxDelayMs, ScheduledExecutorService executor,
             BiConsumer<List<T>, Runnable> process, Consumer<T> refused) {
         this.maxSize = maxSize;
-        this.intervalMs = intervalMs;
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         this.settleNanos = TimeUnit.MILLISECONDS.toNanos(settleMs);
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(settleMs, maxDelayMs));
         this.executor = executor;
@@ -113,6 +116,8 @@ final class Batcher<T> {
                     if (waiting.size() == 1) {
                         firstAdd = lastAdd;
                     }
+                } else if (waiting.size() == 1) {
+                    firstAdd = clock.getAsLong();
                 }
                 flushNow = !inFlight && !flushQueued && (waiting.size() >= (settleNanos > 0 ? settleLimit : maxSize)
                                                                     || settleNanos == 0 && waitingBytes >= maxBytes);
@@ -149,7 +154,7 @@ final class Batcher<T> {
 
     /** The interval's timer; none if the executor refuses it (it stops: stop() refuses what waits). Holds the lock. */
     private void startTimer() {
-        schedule(settleNanos > 0 ? settleNanos : TimeUnit.MILLISECONDS.toNanos(intervalMs));
+        schedule(settleNanos > 0 ? settleNanos : intervalNanos);
     }
 
     private void schedule(long delayNanos) {
@@ -215,6 +220,9 @@ final class Batcher<T> {
                 batch.add(waiting.poll());
             }
             waitingBytes -= bytes;
+            if (settleNanos == 0 && !waiting.isEmpty()) {
+                firstAdd = clock.getAsLong() - intervalNanos; // a full batch left these: they are due already
+            }
             inFlight = true;
         }
         process.accept(batch, this::completed);
@@ -230,6 +238,17 @@ final class Batcher<T> {
                 // what waits came while the batch was processed: it waits for the settle time too, unless it waited
                 // its longest already (a backlog that was held goes back to back)
                 long dueIn = settleDueIn();
+                if (dueIn > 0) {
+                    more = false;
+                    if (timer == null && !stopped) {
+                        schedule(dueIn);
+                    }
+                }
+            }
+            if (more && settleNanos == 0 && waiting.size() < maxSize && waitingBytes < maxBytes) {
+                // fewer than a batch came while this one was processed: they go when the first of them waited the
+                // interval (a sync per interval at most when messages are few), not at once
+                long dueIn = firstAdd + intervalNanos - clock.getAsLong();
                 if (dueIn > 0) {
                     more = false;
                     if (timer == null && !stopped) {

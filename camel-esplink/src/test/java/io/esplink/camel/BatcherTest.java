@@ -97,6 +97,63 @@ class BatcherTest {
     }
 
     @Test
+    void groupCommit_fewItemsCameMeanwhile_waitTheRestOfTheirInterval_notBackToBack() {
+        AtomicLong clock = new AtomicLong();
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        List<Runnable> completions = new CopyOnWriteArrayList<>();
+        Batcher<Integer> batcher = new Batcher<>(100, 20, executor, (batch, completed) -> {
+            batches.add(batch);
+            completions.add(completed);
+        }, i -> {
+        });
+        batcher.clock = clock::get;
+        batcher.add(0);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> batches.size() == 1); // the interval's timer
+        clock.set(TimeUnit.MILLISECONDS.toNanos(25));
+        batcher.add(1); // while batch 0 is in flight: the first of the next batch, at 25 ms
+        clock.set(TimeUnit.MILLISECONDS.toNanos(30));
+        batcher.add(2);
+        int executes = executor.executes.get();
+        int schedules = executor.schedules.get();
+
+        completions.get(0).run(); // at 30 ms: item 1 waited 5 of its 20 ms
+        assertThat(executor.executes.get()).as("no flush at once").isEqualTo(executes);
+        assertThat(executor.schedules.get()).as("a timer for the rest of the interval").isEqualTo(schedules + 1);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> batches.size() == 2);
+        assertThat(batches.get(1)).containsExactly(1, 2);
+    }
+
+    @Test
+    void groupCommit_aFullBatch_orOneThatWaitedItsInterval_goesAtOnceWhenThePreviousCompleted() {
+        AtomicLong clock = new AtomicLong();
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        List<Runnable> completions = new CopyOnWriteArrayList<>();
+        Batcher<Integer> batcher = new Batcher<>(3, 20, executor, (batch, completed) -> {
+            batches.add(batch);
+            completions.add(completed);
+        }, i -> {
+        });
+        batcher.clock = clock::get;
+        batcher.add(0);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> batches.size() == 1);
+        batcher.add(1);
+        batcher.add(2);
+        batcher.add(3); // a full batch waits
+        int schedules = executor.schedules.get();
+        completions.get(0).run();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> batches.size() == 2);
+        assertThat(batches.get(1)).containsExactly(1, 2, 3);
+        assertThat(executor.schedules.get()).as("no timer: at once").isEqualTo(schedules);
+
+        batcher.add(4); // comes at 0 ms while batch 1 is in flight
+        clock.set(TimeUnit.MILLISECONDS.toNanos(20)); // and has waited its interval when batch 1 completes
+        completions.get(1).run();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> batches.size() == 3);
+        assertThat(batches.get(2)).containsExactly(4);
+        assertThat(executor.schedules.get()).as("no timer: at once").isEqualTo(schedules);
+    }
+
+    @Test
     void settle_itemsStillComing_wait_thenGoInOrder_inBatchesOfMaxSize() {
         AtomicLong clock = new AtomicLong();
         List<List<Integer>> batches = new CopyOnWriteArrayList<>();
