@@ -43,6 +43,7 @@ class FeaturesTest {
     private static final Path FEATURES = Path.of(System.getProperty("esplink.features"));
     private static final Path BUNDLES = Path.of(System.getProperty("esplink.bundles"));
     private static final String CAMEL_VERSION = System.getProperty("esplink.camel.version");
+    private static final String CAMEL_KARAF_VERSION = System.getProperty("esplink.camelKaraf.version");
     private static final Pattern MVN = Pattern.compile("mvn:([^/]+)/([^/]+)/([^/]+)(?:/([^/]+)(?:/([^/]+))?)?");
     private static final Set<String> ESPLINK_PACKAGES = Set.of("io.esplink.camel", "io.esplink.camel.metrics",
             "io.esplink.camel.store", "io.esplink.core");
@@ -96,6 +97,16 @@ class FeaturesTest {
         });
         assertThat(new VersionRange(imports.get("org.apache.camel").getVersion()).includes(new Version(CAMEL_VERSION)))
                 .as("the Camel range holds the Camel version built against").isTrue();
+        // the Camel line it was built on, and no other: [4.18,4.19) for 4.18.x
+        Version built = new Version(CAMEL_VERSION);
+        String line = "[" + built.getMajor() + "." + built.getMinor() + "," + built.getMajor() + "."
+                      + (built.getMinor() + 1) + ")";
+        imports.forEach((pkg, attrs) -> {
+            if (pkg.startsWith("org.apache.camel")) {
+                assertThat(new VersionRange(attrs.getVersion())).as("the import range of " + pkg)
+                        .hasToString(new VersionRange(line).toString());
+            }
+        });
         assertThat(imports.get("io.netty.channel.epoll").get("resolution:")).isEqualTo("optional");
         // Micrometer only where it is installed: the meters are bound when a MeterRegistry is found
         assertThat(imports.keySet()).anyMatch(p -> p.startsWith("io.micrometer."));
@@ -142,7 +153,15 @@ class FeaturesTest {
         assertThat(feature.getAttribute("version")).isEqualTo(version("camel-esplink"));
         assertThat(childTexts(feature, "feature")).containsExactly("camel-core");
         assertThat(childTexts(features.getDocumentElement(), "repository"))
-                .containsExactly("mvn:org.apache.camel.karaf/apache-camel/" + CAMEL_VERSION + "/xml/features");
+                .containsExactly("mvn:org.apache.camel.karaf/apache-camel/" + CAMEL_KARAF_VERSION + "/xml/features");
+        // camel-karaf's camel-core (its version is camel-karaf's) in the range the bundle imports Camel in
+        Element camelCore = childElements(feature, "feature").get(0);
+        VersionRange range = new VersionRange(camelCore.getAttribute("version"));
+        assertThat(range).as("camel-core's range").hasToString(new VersionRange(
+                new Parameters(esplink.getMainAttributes().getValue("Import-Package")).get("org.apache.camel")
+                        .getVersion()).toString());
+        assertThat(range.includes(new Version(CAMEL_KARAF_VERSION))).as(range + " holds camel-karaf's "
+                + CAMEL_KARAF_VERSION).isTrue();
         assertThat(bundleUrls()).hasSizeGreaterThan(5).doesNotHaveDuplicates();
         bundles.forEach((url, manifest) -> {
             Attributes a = manifest.getMainAttributes();
@@ -213,11 +232,15 @@ class FeaturesTest {
     }
 
     private static List<String> childTexts(Element parent, String tag) {
-        List<String> out = new ArrayList<>();
+        return childElements(parent, tag).stream().map(e -> e.getTextContent().trim()).toList();
+    }
+
+    private static List<Element> childElements(Element parent, String tag) {
+        List<Element> out = new ArrayList<>();
         NodeList list = parent.getChildNodes();
         for (int i = 0; i < list.getLength(); i++) {
             if (list.item(i) instanceof Element e && e.getTagName().equals(tag)) {
-                out.add(e.getTextContent().trim());
+                out.add(e);
             }
         }
         return out;
@@ -233,7 +256,7 @@ class FeaturesTest {
     }
 
     /** Where copy-dependencies (repository layout) put the artifact of {@code url}. */
-    private static Path jarOf(String url) {
+    static Path jarOf(String url) {
         Matcher m = MVN.matcher(url);
         if (!m.matches()) {
             throw new AssertionError("not a mvn: URL: " + url);

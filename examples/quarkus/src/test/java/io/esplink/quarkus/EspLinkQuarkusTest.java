@@ -79,25 +79,28 @@ class EspLinkQuarkusTest {
 
     @Test
     void health_showsCamelsChecks_withTheConsumersAndTheStores() {
-        // Camel Quarkus shows the consumer checks (consumer:<route>) together as camel-consumers, the routes as
-        // camel-routes; the stores' checks each under its own name
+        // camel-readiness (CamelHealthChecks): every readiness check of Camel's registry by its ID, the consumers'
+        // (consumer:<route>), the routes', the stores' and the node port's among them
         await().atMost(WAIT).untilAsserted(() -> {
             Response r = RestAssured.get("/q/health/ready");
             String body = r.asString();
             assertThat(r.statusCode()).as(body).isEqualTo(200);
             assertThat(body).contains("\"status\": \"UP\"")
-                    .contains("\"camel-consumers\"")
-                    .contains("\"camel-routes\"")
-                    .contains("\"esplink-store-esplinkFiles\"")
-                    .contains("\"esplink-store-esplinkDatabase\"")
+                    .contains("\"camel-readiness\"")
+                    .contains("\"consumer:esplink-to-files\": \"UP\"")
+                    .contains("\"consumer:esplink-to-database\": \"UP\"")
+                    .contains("\"route:esplink-to-files\": \"UP\"")
+                    .contains("\"esplink-store-esplinkFiles\": \"UP\"")
+                    .contains("\"esplink-store-esplinkDatabase\": \"UP\"")
                     .contains("\"esplink-server-"); // the node port: bound and accepting
         });
         Response live = RestAssured.get("/q/health/live");
         assertThat(live.statusCode()).as(live.asString()).isEqualTo(200);
-        assertThat(live.asString()).contains("\"esplink-liveness\""); // the event loops run
+        assertThat(live.asString()).contains("\"camel-liveness\"")
+                .contains("\"esplink-liveness\": \"UP\""); // the event loops run
         Response all = RestAssured.get("/q/health");
         assertThat(all.statusCode()).as(all.asString()).isEqualTo(200);
-        assertThat(all.asString()).contains("\"context\"").contains("esplink-quarkus");
+        assertThat(all.asString()).contains("\"camel.context\": \"esplink-quarkus\"");
 
         // camel-consumers is made of esplink's own consumer checks, one per route
         HealthCheckRepository consumers = HealthCheckRegistry.get(context).getRepository("consumers").orElseThrow();
