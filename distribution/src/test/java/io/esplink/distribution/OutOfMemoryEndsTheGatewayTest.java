@@ -74,7 +74,7 @@ class OutOfMemoryEndsTheGatewayTest {
     void theScriptGivesTheFlag_andTheUnitRestartsAlwaysWithABackOff() throws Exception {
         Path home = Installation.unpack(tmp);
         String script = Files.readString(home.resolve("bin/esplink-gateway"));
-        assertThat(script).contains("exec \"$JAVA\" -XX:+ExitOnOutOfMemoryError $JAVA_OPTS -cp ");
+        assertThat(script).containsPattern("(?m)^exec \"\\$JAVA\" .*-XX:\\+ExitOnOutOfMemoryError \\$JAVA_OPTS .*-cp ");
         String unit = Files.readString(home.resolve("systemd/esplink-gateway.service"));
         String unitSection = unit.substring(unit.indexOf("[Unit]"), unit.indexOf("[Service]"));
         String serviceSection = unit.substring(unit.indexOf("[Service]"), unit.indexOf("[Install]"));

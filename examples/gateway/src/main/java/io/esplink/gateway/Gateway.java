@@ -59,6 +59,12 @@ public final class Gateway {
     /** Exit code when the gateway cannot start for another reason. */
     public static final int EXIT_START = 1;
 
+    /**
+     * System property: a directory whose application.properties the gateway reads instead of the one on the classpath
+     * (bin/esplink-gateway gives its conf/).
+     */
+    static final String CONF_DIR = "esplink.conf.dir";
+
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("credentials")) {
             System.exit(CredentialsCommand.commandLine().execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
@@ -147,6 +153,12 @@ public final class Gateway {
     static Main create(Map<String, String> overrides, Map<String, String> env) {
         // not Main(Gateway.class), which would scan this package and add a second GatewayApiRoutes
         Main main = new Main();
+        String conf = System.getProperty(CONF_DIR);
+        if (conf != null && !conf.isBlank()) {
+            // the installation's conf/ read as a file, not as a classpath directory: a class-data archive (bin/'s
+            // ESPLINK_CDS) takes a classpath of jars only
+            main.setDefaultPropertyPlaceholderLocation("file:" + Path.of(conf, "application.properties").toAbsolutePath());
+        }
         overrides.forEach(main::addOverrideProperty);
         main.configure().addRoutesBuilder(new GatewayApiRoutes());
         main.addMainListener(new MainListenerSupport() {
