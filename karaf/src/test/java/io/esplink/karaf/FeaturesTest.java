@@ -235,7 +235,8 @@ class FeaturesTest {
         return childElements(parent, tag).stream().map(e -> e.getTextContent().trim()).toList();
     }
 
-    private static List<Element> childElements(Element parent, String tag) {
+    /** The child elements of {@code parent} named {@code tag}, in order (KarafReadmeTest reads features.xml too). */
+    static List<Element> childElements(Element parent, String tag) {
         List<Element> out = new ArrayList<>();
         NodeList list = parent.getChildNodes();
         for (int i = 0; i < list.getLength(); i++) {

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,8 +33,8 @@ class KarafReadmeTest {
 
     @Test
     void repoAddLines_areTheFeaturesFilesRepositories_thenEsplinks() {
-        List<String> expected = new ArrayList<>(children(features.getDocumentElement(), "repository").stream()
-                .map(e -> e.getTextContent().trim()).toList());
+        List<String> expected = new ArrayList<>(FeaturesTest.childElements(features.getDocumentElement(), "repository")
+                .stream().map(e -> e.getTextContent().trim()).toList());
         expected.add("mvn:io.esplink/camel-esplink-features/" + PROJECT_VERSION + "/xml/features");
         assertThat(ReadmeKaraf.arguments("feature:repo-add"))
                 .as("the README's feature:repo-add lines (%s), against %s", ReadmeKaraf.README, FEATURES)
@@ -44,7 +43,7 @@ class KarafReadmeTest {
 
     @Test
     void installLine_isAFeatureOfTheFile() {
-        List<String> names = children(features.getDocumentElement(), "feature").stream()
+        List<String> names = FeaturesTest.childElements(features.getDocumentElement(), "feature").stream()
                 .map(e -> e.getAttribute("name")).toList();
         assertThat(ReadmeKaraf.arguments("feature:install")).as("the README's feature:install line")
                 .containsExactly("camel-esplink");
@@ -55,23 +54,12 @@ class KarafReadmeTest {
 
     @Test
     void statedCamelRange_isTheFeaturesCamelCoreRange() {
-        Element feature = children(features.getDocumentElement(), "feature").stream()
+        Element feature = FeaturesTest.childElements(features.getDocumentElement(), "feature").stream()
                 .filter(e -> e.getAttribute("name").equals("camel-esplink")).findFirst().orElseThrow();
-        String camelCore = children(feature, "feature").stream()
+        String camelCore = FeaturesTest.childElements(feature, "feature").stream()
                 .filter(e -> e.getTextContent().trim().equals("camel-core")).findFirst().orElseThrow()
                 .getAttribute("version");
         assertThat(new VersionRange(ReadmeKaraf.camelRange())).as("README: \"Camel imported as\"")
                 .hasToString(new VersionRange(camelCore).toString());
-    }
-
-    private static List<Element> children(Element parent, String tag) {
-        List<Element> out = new ArrayList<>();
-        NodeList list = parent.getChildNodes();
-        for (int i = 0; i < list.getLength(); i++) {
-            if (list.item(i) instanceof Element e && e.getTagName().equals(tag)) {
-                out.add(e);
-            }
-        }
-        return out;
     }
 }
