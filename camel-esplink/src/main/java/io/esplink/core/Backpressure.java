@@ -42,11 +42,6 @@ final class Backpressure {
         this.maxBytes = maxBytes;
     }
 
-    /** The heap a message of this payload holds, roughly. */
-    static long weight(String payload) {
-        return MemoryBudget.weight(payload);
-    }
-
     /** A message of {@code weight} read on {@code ch} is held from now on; pauses {@code ch} when over the bound. */
     void enter(Channel ch, long weight) {
         long h = held.addAndGet(oneMessageOf(weight));

@@ -315,7 +315,7 @@ final class Session {
         Delivery delivery = d;
         List<EspLinkListener> to = todo;
         String remote = remoteAddress;
-        Ticket ticket = new Ticket(to.size(), Backpressure.weight(payload));
+        Ticket ticket = new Ticket(to.size(), MemoryBudget.weight(payload));
         held.incrementAndGet();
         backpressure.enter(ch, ticket.weight);
         onNotifier(() -> {
